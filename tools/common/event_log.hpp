@@ -1,0 +1,50 @@
+// The append-only event log. Format, validity and recovery rules are
+// documented at the top of event_log.cpp; in short: one JSON object per
+// line, each carrying the SHA-256 of the previous line, appended under an
+// exclusive file lock and fsynced. Never holds a secret.
+#pragma once
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gog {
+
+struct Event {
+  std::int64_t seq = 0;
+  std::string time;  // ISO 8601 UTC
+  std::string type;  // "setup.configured", "message.sent", ...
+  nlohmann::json data;
+};
+
+class EventLog {
+ public:
+  // $GOG_STATE_DIR/events.jsonl by default.
+  explicit EventLog(std::filesystem::path path = default_path());
+  static std::filesystem::path default_path();
+
+  // Appends one event: lock, read the last line only (start-up cost does not
+  // grow with the log), write, fsync, unlock. Returns the event as written.
+  Event append(const std::string& type, nlohmann::json data);
+
+  // Every event, in order. Throws gog::Error at file:line for a line that
+  // breaks the chain (a torn last line is skipped with a warning).
+  std::vector<Event> read_all() const;
+
+  struct Verification {
+    bool ok = true;
+    std::size_t events = 0;
+    std::size_t bad_line = 0;  // 1-based, when !ok
+    std::string reason;
+  };
+  Verification verify() const;
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace gog

@@ -33,6 +33,13 @@ KeySet load_keys(const Lookup& lookup);
 bool keys_in_environment();
 Lookup environment_lookup();
 
+// The keys of an account: from the environment when any TRACKING_KEY*
+// variable is set (exactly as the Worker reads them), else from the
+// account's keyring entries (same names). Throws gog::Error with the next
+// step ("run gog gmail track setup") when there are none.
+// Implemented in account_keys.cpp, beside the keyring.
+KeySet keys_for_account(const std::string& account);
+
 // Seals a payload with the current key: version byte, then AES-256-GCM.
 std::string seal_id(const KeySet& keys, const core::Payload& payload);
 

@@ -44,5 +44,16 @@ class UsageError : public Error {
 
 // "'value'" with control characters made visible, for error messages.
 std::string quoted(std::string_view value);
+// An exact match for std::string, so that argument-dependent lookup never
+// prefers std::quoted (from <iomanip>) for an unqualified quoted(str).
+inline std::string quoted(const std::string& value) {
+  return quoted(std::string_view(value));
+}
+inline std::string quoted(std::string& value) {
+  return quoted(std::string_view(value));
+}
+inline std::string quoted(const char* value) {
+  return quoted(std::string_view(value));
+}
 
 }  // namespace gog

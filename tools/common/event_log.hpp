@@ -38,13 +38,27 @@ class EventLog {
     std::size_t events = 0;
     std::size_t bad_line = 0;  // 1-based, when !ok
     std::string reason;
+    // A torn last line (a crashed append) is not an error: it is reported
+    // here and cut back by the next append.
+    bool torn_tail = false;
+    std::size_t torn_line = 0;
   };
   Verification verify() const;
+
+  // The last event, reading only the tail (cost independent of the log's
+  // length); nullopt for an empty or missing log. Throws like append().
+  std::optional<Event> last() const;
+
+  // Values (the keys held) that append() refuses to write anywhere in an
+  // event's data. Member names ending in key/token/secret/password are
+  // always refused, whatever this list holds.
+  void forbid_values(std::vector<std::string> values);
 
   const std::filesystem::path& path() const { return path_; }
 
  private:
   std::filesystem::path path_;
+  std::vector<std::string> forbidden_;
 };
 
 }  // namespace gog

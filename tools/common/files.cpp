@@ -18,8 +18,10 @@ namespace {
 
 fs::path xdg_dir(const char* gog_var, const char* xdg_var,
                  const char* home_fallback) {
-  if (auto v = env(gog_var); v && !v->empty()) return *v;
-  if (auto v = env(xdg_var); v && !v->empty()) return fs::path(*v) / "gog";
+  if (auto v = env(gog_var); v && !v->empty())
+    return *v;
+  if (auto v = env(xdg_var); v && !v->empty())
+    return fs::path(*v) / "gog";
   auto home = env("HOME");
   if (!home || home->empty()) {
     throw Error(std::string("cannot find a folder for gog: neither ") +
@@ -30,15 +32,16 @@ fs::path xdg_dir(const char* gog_var, const char* xdg_var,
 }
 
 [[noreturn]] void fail_io(const std::string& what, const fs::path& path) {
-  throw Error(what + " " + quoted(path.string()) + ": " +
-              std::strerror(errno));
+  throw Error(what + " " + quoted(path.string()) + ": " + std::strerror(errno));
 }
 
 void write_all(int fd, std::string_view data, const fs::path& path) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) fail_io("cannot write", path);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      fail_io("cannot write", path);
     data.remove_prefix(static_cast<std::size_t>(n));
   }
 }
@@ -47,7 +50,8 @@ void write_all(int fd, std::string_view data, const fs::path& path) {
 
 std::optional<std::string> env(const char* name) {
   const char* v = std::getenv(name);
-  if (!v) return std::nullopt;
+  if (!v)
+    return std::nullopt;
   return std::string(v);
 }
 
@@ -73,11 +77,13 @@ void write_file_atomic(const fs::path& path, std::string_view contents,
                     std::to_string(::getpid()) + "-" +
                     std::to_string(std::random_device{}()));
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) fail_io("cannot create", tmp);
+  if (fd < 0)
+    fail_io("cannot create", tmp);
   try {
     ::fchmod(fd, mode);  // the umask must not widen or narrow it
     write_all(fd, contents, tmp);
-    if (::fsync(fd) != 0) fail_io("cannot sync", tmp);
+    if (::fsync(fd) != 0)
+      fail_io("cannot sync", tmp);
   } catch (...) {
     ::close(fd);
     ::unlink(tmp.c_str());
@@ -100,7 +106,8 @@ void write_file_atomic(const fs::path& path, std::string_view contents,
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) fail_io("cannot read", path);
+  if (!in)
+    fail_io("cannot read", path);
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();

@@ -13,7 +13,8 @@ namespace {
 void print_error(const char* tool, const std::string& what,
                  const std::string& hint) {
   std::cerr << "gog " << tool << ": error: " << what << "\n";
-  if (!hint.empty()) std::cerr << hint << "\n";
+  if (!hint.empty())
+    std::cerr << hint << "\n";
 }
 
 // A full disk or a closed pipe on stdout must not look like success.
@@ -57,7 +58,8 @@ int run_tool(const char* tool, int argc, char** argv, const ToolBody& body) {
   }
   if (!stdout_ok()) {
     std::cerr << "gog " << tool << ": error: cannot write standard output\n";
-    if (code == kExitOk) code = kExitFailed;
+    if (code == kExitOk)
+      code = kExitFailed;
   }
   return code;
 }

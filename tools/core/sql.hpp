@@ -43,8 +43,8 @@ constexpr std::int64_t purge_cutoff(std::int64_t now) {
 }
 
 // Columns of every opens listing, in this order.
-#define GOG_OPEN_COLUMNS                                                 \
-  "tracking_id, recipient, subject_hash, sent_at, opened_at, ip, "       \
+#define GOG_OPEN_COLUMNS                                           \
+  "tracking_id, recipient, subject_hash, sent_at, opened_at, ip, " \
   "user_agent, is_bot, bot_type"
 
 // Binds: ?1 recipient or NULL ?2 since or NULL ?3 limit (1..500).

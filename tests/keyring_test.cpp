@@ -7,7 +7,9 @@
 
 #include "common/error.hpp"
 #include "common/files.hpp"
+#include "common/config.hpp"
 #include "common/keyring_backends.hpp"
+#include "common/tracking_keys.hpp"
 #include "support/test_support.hpp"
 
 namespace gog {
@@ -158,6 +160,44 @@ TEST_F(KeyringTest, KeyringFileOverride) {
   open_keyring()->set("a@b.c", "X", "y");
   EXPECT_TRUE(fs::exists(dir / "sub/k.enc"));
   EXPECT_FALSE(fs::exists(file()));
+}
+
+constexpr const char* kKey11 = "ERERERERERERERERERERERERERERERERERERERERERE=";
+constexpr const char* kKey22 = "IiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiI=";
+
+TEST_F(KeyringTest, AccountKeysComeFromTheKeyringAndConfig) {
+  ScopedEnv no_env{{{"TRACKING_KEY", std::nullopt},
+                    {"TRACKING_KEY_V1", std::nullopt},
+                    {"TRACKING_KEY_V2", std::nullopt},
+                    {"TRACKING_CURRENT_KEY_VERSION", std::nullopt}}};
+  auto k = open_keyring();
+  k->set("me@x.y", "TRACKING_KEY_V1", kKey11);
+  k->set("me@x.y", "TRACKING_KEY_V2", kKey22);
+  auto config = Config::load();
+  AccountConfig a;
+  a.worker_url = "https://w";
+  a.current_key_version = 1;  // rotation staged, not yet current
+  a.key_versions = {1, 2};
+  config.set_account("me@x.y", a);
+  config.save();
+
+  auto keys = keys_for_account("me@x.y");
+  EXPECT_EQ(keys.current, 1);
+  ASSERT_EQ(keys.versions.size(), 2u);
+  EXPECT_EQ(keys.versions.at(2)[0], 0x22);
+  EXPECT_THROW(keys_for_account("nobody@x.y"), Error);
+}
+
+TEST_F(KeyringTest, EnvironmentWinsExactlyAsTheWorkerReadsIt) {
+  open_keyring()->set("me@x.y", "TRACKING_KEY_V1", kKey22);
+  ScopedEnv worker_env{{{"TRACKING_KEY", kKey11},
+                        {"TRACKING_KEY_V1", std::nullopt},
+                        {"TRACKING_KEY_V2", std::nullopt},
+                        {"TRACKING_CURRENT_KEY_VERSION", std::nullopt}}};
+  auto keys = keys_for_account("me@x.y");
+  ASSERT_TRUE(keys.legacy);
+  EXPECT_EQ((*keys.legacy)[0], 0x11);
+  EXPECT_EQ(keys.versions.at(1)[0], 0x11);  // the legacy key is version 1
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "send/address.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "common/error.hpp"
@@ -50,6 +51,20 @@ bool is_domain_char(char c) {
          (c >= '0' && c <= '9') || c == '-';
 }
 
+// Labels of letters, digits and inner hyphens, 63 at most each.
+bool is_domain(std::string_view domain) {
+  if (!is_dot_atom(domain, is_domain_char)) return false;
+  std::size_t begin = 0;
+  while (begin <= domain.size()) {
+    auto end = std::min(domain.find('.', begin), domain.size());
+    auto label = domain.substr(begin, end - begin);
+    if (label.size() > 63 || label.front() == '-' || label.back() == '-')
+      return false;
+    begin = end + 1;
+  }
+  return true;
+}
+
 // The reason an address is refused, or empty when it is fine. The checks
 // run from the most telling (a line break smuggling a header) down.
 std::string address_problem(std::string_view a) {
@@ -70,7 +85,7 @@ std::string address_problem(std::string_view a) {
   if (local.empty() || local.size() > kMaxLocalBytes ||
       !is_dot_atom(local, is_atext))
     return "invalid local part before '@'";
-  if (!is_dot_atom(domain, is_domain_char)) return "invalid domain after '@'";
+  if (!is_domain(domain)) return "invalid domain after '@'";
   return {};
 }
 

@@ -10,9 +10,14 @@
 namespace gog {
 namespace {
 
+// "gog <tool>", or just "gog" for the dispatcher (tool "").
+std::string program(const char* tool) {
+  return *tool ? std::string("gog ") + tool : std::string("gog");
+}
+
 void print_error(const char* tool, const std::string& what,
                  const std::string& hint) {
-  std::cerr << "gog " << tool << ": error: " << what << "\n";
+  std::cerr << program(tool) << ": error: " << what << "\n";
   if (!hint.empty())
     std::cerr << hint << "\n";
 }
@@ -57,7 +62,7 @@ int run_tool(const char* tool, int argc, char** argv, const ToolBody& body) {
     code = kExitFailed;
   }
   if (!stdout_ok()) {
-    std::cerr << "gog " << tool << ": error: cannot write standard output\n";
+    std::cerr << program(tool) << ": error: cannot write standard output\n";
     if (code == kExitOk)
       code = kExitFailed;
   }

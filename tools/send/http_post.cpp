@@ -1,60 +1,20 @@
 #include "send/http_post.hpp"
 
 #include <Poco/Exception.h>
-#include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/HTTPSClientSession.h>
-#include <Poco/Net/NetSSL.h>
-#include <Poco/Net/RejectCertificateHandler.h>
-#include <Poco/Net/SSLManager.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
 #include <cctype>
-#include <memory>
-#include <mutex>
-#include <sstream>
 
 #include "common/error.hpp"
+#include "common/http_session.hpp"
 
 namespace gog::send {
 namespace {
 
 constexpr long kTimeoutSeconds = 60;
-
-// Verifies peers against the system CA store; a certificate that fails is
-// rejected outright (Poco's default handler would ask on the console).
-Poco::Net::Context::Ptr client_context() {
-  static std::once_flag once;
-  static Poco::Net::Context::Ptr context;
-  std::call_once(once, [] {
-    Poco::Net::initializeSSL();
-    context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "",
-                                     Poco::Net::Context::VERIFY_RELAXED, 9,
-                                     true);
-    Poco::SharedPtr<Poco::Net::InvalidCertificateHandler> reject =
-        new Poco::Net::RejectCertificateHandler(false);
-    Poco::Net::SSLManager::instance().initializeClient(nullptr, reject,
-                                                       context);
-  });
-  return context;
-}
-
-std::unique_ptr<Poco::Net::HTTPClientSession> open_session(
-    const Poco::URI& uri) {
-  std::unique_ptr<Poco::Net::HTTPClientSession> session;
-  if (uri.getScheme() == "https") {
-    session = std::make_unique<Poco::Net::HTTPSClientSession>(
-        uri.getHost(), uri.getPort(), client_context());
-  } else {
-    session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(),
-                                                             uri.getPort());
-  }
-  session->setTimeout(Poco::Timespan(kTimeoutSeconds, 0));
-  return session;
-}
 
 Poco::URI parse_url(const std::string& url) {
   try {
@@ -74,7 +34,7 @@ HttpResponse http_post(const std::string& url, const std::string& content_type,
                        const std::string& body, const HttpHeaders& headers) {
   auto uri = parse_url(url);
   try {
-    auto session = open_session(uri);
+    auto session = open_http_session(uri, kTimeoutSeconds);
     Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST,
                                    uri.getPathEtc(),
                                    Poco::Net::HTTPMessage::HTTP_1_1);

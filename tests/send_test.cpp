@@ -698,5 +698,25 @@ TEST_F(SendCommand, UntrackedMessageGoesToEveryone) {
   EXPECT_EQ(raw.find("/p/"), std::string::npos);
 }
 
+TEST_F(SendCommand, DemoNewsletterGetsOnePixelBeforeItsRealBodyEnd) {
+  auto dir = fs::path(GOG_SOURCE_DIR) / "pipelines" / "newsletter";
+  auto subject = slurp(dir / "subject.txt");
+  subject.pop_back();  // the file's final newline
+  auto r = send({"--to", "ada@example.com", "--subject", subject,
+                 "--body-html-file", (dir / "newsletter.html").string(),
+                 "--track"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  auto html = slurp(dir / "newsletter.html");
+  auto w = read_written(outbox_files().at(0));
+  EXPECT_EQ(w.subject, subject);
+  auto url = pixel_url("https://t.example.com", w.tracking_id);
+  auto end = html.rfind("</body>");
+  EXPECT_EQ(w.html, canonical_line_ends(html.substr(0, end) + pixel_tag(url) +
+                                        html.substr(end)));
+  EXPECT_NE(w.text.find("Grüße aus Köln ☕\r\n"), std::string::npos);
+  EXPECT_EQ(w.text.find("<"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace gog::send

@@ -21,7 +21,7 @@ export default {
       return await route(request, env, ctx, url);
     } catch (error) {
       log("error", "request", {
-        route: pixel ? "/p/" : url.pathname.slice(0, 32),
+        route: routeName(url.pathname),
         error: String(error?.message ?? error),
       });
       return pixel ? gifResponse() : errorResponse("internal error", 500);
@@ -56,6 +56,13 @@ async function route(request, env, ctx, url) {
 
   if (url.pathname === "/opens") return serveOpens(env, url);
   return serveQuery(env, url.pathname.slice("/q/".length));
+}
+
+// A route for a log line: never the id in /p/ or /q/ paths.
+function routeName(pathname) {
+  const prefix = pathname.slice(0, 3);
+  if (prefix === "/p/" || prefix === "/q/") return prefix;
+  return pathname.slice(0, 32);
 }
 
 async function runPurge(env, seconds) {

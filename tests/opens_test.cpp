@@ -27,9 +27,9 @@ std::string seal(const std::string& recipient) {
 
 void hit(TrackerServer& server, const std::string& id, std::int64_t now,
          const std::string& ua) {
-  auto r = server.get("/p/" + id + ".gif", {{"X-Gog-Test-Now",
-                                              std::to_string(now)},
-                                             {"User-Agent", ua}});
+  auto r =
+      server.get("/p/" + id + ".gif",
+                 {{"X-Gog-Test-Now", std::to_string(now)}, {"User-Agent", ua}});
   ASSERT_EQ(r.status, 200);
 }
 
@@ -65,8 +65,7 @@ TEST_F(OpensTool, OneMessageHumanView) {
   EXPECT_NE(r.out.find("2026-01-01T02:00:00Z"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("human (gmail_proxy)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("bot (scanner)"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("2 opens, 1 likely human, 0 dropped"),
-            std::string::npos)
+  EXPECT_NE(r.out.find("2 opens, 1 likely human, 0 dropped"), std::string::npos)
       << r.out;
   EXPECT_TRUE(r.err.empty()) << r.err;
 }
@@ -98,8 +97,7 @@ TEST_F(OpensTool, ListWithFilters) {
 
   auto limited = opens({"--limit", "2"});
   ASSERT_EQ(limited.exit_code, 0) << limited.err;
-  EXPECT_NE(limited.out.find("the newest 2"), std::string::npos)
-      << limited.out;
+  EXPECT_NE(limited.out.find("the newest 2"), std::string::npos) << limited.out;
 }
 
 TEST_F(OpensTool, WrongAdminKeyNamesTheUrlAndTheFix) {
@@ -141,18 +139,18 @@ TEST_F(OpensTool, UnreachableTrackerNamesTheUrl) {
 // Without --url: GOG_TRACKER_URL, then the config's worker_url with the
 // admin key from the keyring.
 TEST_F(OpensTool, UrlAndKeyFromEnvironmentConfigAndKeyring) {
-  auto r = test::run_tool("gog-opens", {"--json"},
-                          {{"GOG_TRACKER_URL", server.url()},
-                           {"ADMIN_KEY", test::kAdminKey}});
+  auto r = test::run_tool(
+      "gog-opens", {"--json"},
+      {{"GOG_TRACKER_URL", server.url()}, {"ADMIN_KEY", test::kAdminKey}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(json::parse(r.out)["count"], 3);
 
   auto config_dir = dir / "config";
   std::filesystem::create_directories(config_dir);
-  json config = {{"version", 1},
-                 {"default_account", "me@example.com"},
-                 {"accounts",
-                  {{"me@example.com", {{"worker_url", server.url() + "/"}}}}}};
+  json config = {
+      {"version", 1},
+      {"default_account", "me@example.com"},
+      {"accounts", {{"me@example.com", {{"worker_url", server.url() + "/"}}}}}};
   std::ofstream(config_dir / "config.json") << config.dump();
   auto keyring_file = dir / "keyring.enc";
   open_file_keyring(keyring_file, "pw")

@@ -82,21 +82,24 @@ std::string raw_exchange(int port, const std::string& bytes) {
   }
   std::size_t sent = 0;
   while (sent < bytes.size()) {
-    ssize_t n = send(fd, bytes.data() + sent, bytes.size() - sent,
-                     MSG_NOSIGNAL);
-    if (n <= 0) break;  // the server may refuse before reading it all
+    ssize_t n =
+        send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0)
+      break;  // the server may refuse before reading it all
     sent += static_cast<std::size_t>(n);
   }
   std::string reply;
   char buf[4096];
   ssize_t n;
-  while ((n = recv(fd, buf, sizeof buf, 0)) > 0) reply.append(buf, n);
+  while ((n = recv(fd, buf, sizeof buf, 0)) > 0)
+    reply.append(buf, n);
   close(fd);
   return reply;
 }
 
 int status_of(const std::string& reply) {
-  if (!reply.starts_with("HTTP/1.")) return 0;
+  if (!reply.starts_with("HTTP/1."))
+    return 0;
   return std::stoi(reply.substr(9, 3));
 }
 
@@ -113,8 +116,8 @@ TEST(ServeVectors, EveryCaseThroughTheQueryRoute) {
     SCOPED_TRACE(c["name"].get<std::string>());
     bool without_v2 = c["keys_available"] == json({1, 3});
     auto& server = without_v2 ? retired : all_keys;
-    auto r = server.get("/q/" + c["blob"].get<std::string>(),
-                        test::admin_headers());
+    auto r =
+        server.get("/q/" + c["blob"].get<std::string>(), test::admin_headers());
     if (!c["expect"]["ok"].get<bool>()) {
       EXPECT_EQ(r.status, 400) << r.body;
       EXPECT_TRUE(json::parse(r.body).contains("error"));
@@ -167,16 +170,18 @@ TEST(ServePixel, UnpaddedLengthClassesAndBrokenVariants) {
   std::string id_mixed;
   for (int i = 0; i < 200 && id_mixed.empty(); ++i) {
     auto id = seal("mix@example.com");
-    if (id.find_first_of("-_") != std::string::npos) id_mixed = id;
+    if (id.find_first_of("-_") != std::string::npos)
+      id_mixed = id;
   }
   ASSERT_FALSE(id_mixed.empty());
   std::string realphabet = id_mixed;
-  for (auto& ch : realphabet) ch = ch == '-' ? '+' : ch == '_' ? '/' : ch;
+  for (auto& ch : realphabet)
+    ch = ch == '-' ? '+' : ch == '_' ? '/' : ch;
 
   std::vector<std::string> broken = {
-      by_length[104].substr(1),                      // length 3 mod 4
-      by_length[106].substr(0, 105),                 // length 1 mod 4
-      realphabet,                                    // standard alphabet
+      by_length[104].substr(1),       // length 3 mod 4
+      by_length[106].substr(0, 105),  // length 1 mod 4
+      realphabet,                     // standard alphabet
   };
   for (const auto& id : broken) {
     EXPECT_EQ(hit(server, id, kSentAt + kHour).body, pixel_gif());
@@ -200,8 +205,8 @@ TEST(ServePixel, TamperedIdsAreServedButNotStored) {
   auto id = seal("ann@example.com");
   auto bytes = *core::base64_decode(id, core::Alphabet::kUrl);
   // Nonce, ciphertext, tag, and the version byte 1 -> 3 (names key 3).
-  for (std::size_t at : {std::size_t{5}, std::size_t{20}, bytes.size() - 3,
-                         std::size_t{0}}) {
+  for (std::size_t at :
+       {std::size_t{5}, std::size_t{20}, bytes.size() - 3, std::size_t{0}}) {
     auto flipped = bytes;
     flipped[at] ^= at == 0 ? 0x02 : 0x01;
     auto bad = core::base64_encode(flipped, core::Alphabet::kUrl, false);
@@ -219,10 +224,10 @@ TEST(ServeRules, DedupeIsASlidingHour) {
   std::int64_t t = kSentAt + kDay;
   hit(server, id, t);
   hit(server, id, t + 1);
-  hit(server, id, t + kHour - 1);  // inside [t, t + 3599]: a duplicate
+  hit(server, id, t + kHour - 1);          // inside [t, t + 3599]: a duplicate
   hit(server, id, t + 10, "OtherUA/2.0");  // another user agent counts
   EXPECT_EQ(stored_opens(server), 2);
-  hit(server, id, t + kHour);  // 3600 s after the first: stored again
+  hit(server, id, t + kHour);      // 3600 s after the first: stored again
   hit(server, id, t + kHour + 5);  // and this one is its duplicate
   EXPECT_EQ(stored_opens(server), 3);
 }
@@ -232,7 +237,7 @@ TEST(ServeRules, NoFixedBucketEdge) {
   TrackerServer server;
   auto id = seal("ann@example.com");
   std::int64_t top = (kSentAt / kHour + 30) * kHour;  // hh:00:00
-  hit(server, id, top - 1);  // hh-1:59:59
+  hit(server, id, top - 1);                           // hh-1:59:59
   hit(server, id, top + 1);  // hh:00:01, same sliding hour
   EXPECT_EQ(stored_opens(server), 1);
 }
@@ -244,7 +249,8 @@ TEST(ServeRules, PerIpCapCountsDropsAndSlides) {
   for (int i = 0; i < 103; ++i) {
     ids.push_back(seal("r" + std::to_string(i) + "@example.com"));
   }
-  for (int i = 0; i < 103; ++i) hit(server, ids[i], t + i);
+  for (int i = 0; i < 103; ++i)
+    hit(server, ids[i], t + i);
   EXPECT_EQ(stored_opens(server), 100);
   EXPECT_EQ(admin_json(server, "/q/" + ids[101])["dropped_opens"], 1);
   hit(server, ids[101], t + 200);
@@ -292,8 +298,7 @@ TEST(ServeRules, ScheduledRouteExistsOnlyWithTheTestClock) {
   hit(server, id, 0);
   auto report = admin_json(server, "/q/" + id);
   ASSERT_EQ(report["total_opens"], 1);
-  EXPECT_GT(report["opens"][0]["opened_at_unix"].get<std::int64_t>(),
-            kSentAt);
+  EXPECT_GT(report["opens"][0]["opened_at_unix"].get<std::int64_t>(), kSentAt);
 }
 
 // --- C12: concurrency and forwarding headers -------------------------------
@@ -303,10 +308,12 @@ void in_parallel(int threads, int jobs, const std::function<void(int)>& job) {
   std::vector<std::thread> pool;
   for (int i = 0; i < threads; ++i) {
     pool.emplace_back([&] {
-      for (int j; (j = next++) < jobs;) job(j);
+      for (int j; (j = next++) < jobs;)
+        job(j);
     });
   }
-  for (auto& th : pool) th.join();
+  for (auto& th : pool)
+    th.join();
 }
 
 TEST(ServeConcurrency, CapHoldsUnderConcurrentUniqueIds) {
@@ -320,7 +327,8 @@ TEST(ServeConcurrency, CapHoldsUnderConcurrentUniqueIds) {
     auto r = hit(server, ids[i], kSentAt + kDay, "TestUA/1.0",
                  {{"X-Forwarded-For", "10.0." + std::to_string(i) + ".1"},
                   {"X-Real-IP", "10.1." + std::to_string(i) + ".1"}});
-    if (r.status == 200 && r.body == pixel_gif()) ++gifs;
+    if (r.status == 200 && r.body == pixel_gif())
+      ++gifs;
   });
   EXPECT_EQ(gifs, 150);
   EXPECT_EQ(stored_opens(server), 100);
@@ -358,13 +366,20 @@ TEST(ServeAdmin, BadOrMissingKeysAre401) {
   TrackerServer server;
   auto id = seal("ann@example.com");
   std::string key = test::kAdminKey;
-  std::vector<std::string> wrong = {
-      "", "Bearer", "Bearer ", "Bearer wrong", "Bearer " + key + "x",
-      "Bearer " + key.substr(1), "Basic " + key, key, "Bearer " + id};
+  std::vector<std::string> wrong = {"",
+                                    "Bearer",
+                                    "Bearer ",
+                                    "Bearer wrong",
+                                    "Bearer " + key + "x",
+                                    "Bearer " + key.substr(1),
+                                    "Basic " + key,
+                                    key,
+                                    "Bearer " + id};
   for (const auto& auth : wrong) {
     SCOPED_TRACE(auth);
     std::map<std::string, std::string> headers;
-    if (!auth.empty()) headers["Authorization"] = auth;
+    if (!auth.empty())
+      headers["Authorization"] = auth;
     for (std::string target : {"/q/" + id, std::string("/opens")}) {
       auto r = server.get(target, headers);
       EXPECT_EQ(r.status, 401);
@@ -379,7 +394,8 @@ TEST(ServeAdmin, BadOrMissingKeysAre401) {
 TEST(ServeAdmin, OpensLimitTable) {
   TrackerServer server;
   auto id = seal("ann@example.com");
-  for (int i = 0; i < 600; ++i) hit(server, id, kSentAt + (i + 1) * kHour);
+  for (int i = 0; i < 600; ++i)
+    hit(server, id, kSentAt + (i + 1) * kHour);
   ASSERT_EQ(stored_opens(server), 600);
 
   struct Row {
@@ -387,18 +403,18 @@ TEST(ServeAdmin, OpensLimitTable) {
     int status;
     int rows;
   };
-  for (const auto& row : std::vector<Row>{{"", 200, 100},
-                                          {"?limit=250", 200, 250},
-                                          {"?limit=100000", 200, 500},
-                                          {"?limit=99999999999999999999", 200,
-                                           500},
-                                          {"?limit=0", 400, 0},
-                                          {"?limit=-1", 400, 0},
-                                          {"?limit=abc", 400, 0},
-                                          {"?limit=50abc", 400, 0},
-                                          {"?limit=1e3", 400, 0},
-                                          {"?limit=", 400, 0},
-                                          {"?since=yesterday", 400, 0}}) {
+  for (const auto& row :
+       std::vector<Row>{{"", 200, 100},
+                        {"?limit=250", 200, 250},
+                        {"?limit=100000", 200, 500},
+                        {"?limit=99999999999999999999", 200, 500},
+                        {"?limit=0", 400, 0},
+                        {"?limit=-1", 400, 0},
+                        {"?limit=abc", 400, 0},
+                        {"?limit=50abc", 400, 0},
+                        {"?limit=1e3", 400, 0},
+                        {"?limit=", 400, 0},
+                        {"?since=yesterday", 400, 0}}) {
     SCOPED_TRACE(row.query);
     auto r = server.get("/opens" + row.query, test::admin_headers());
     EXPECT_EQ(r.status, row.status) << r.body.substr(0, 200);
@@ -426,8 +442,8 @@ TEST(ServeAdmin, OpensFiltersAndOrder) {
   EXPECT_EQ(all["opens"][0]["opened_at_unix"], kSentAt + 3 * kDay);
   auto anns = admin_json(server, "/opens?recipient=ann%40example.com");
   EXPECT_EQ(anns["count"], 2);
-  auto since = admin_json(server, "/opens?since=" +
-                                      std::to_string(kSentAt + 2 * kDay));
+  auto since =
+      admin_json(server, "/opens?since=" + std::to_string(kSentAt + 2 * kDay));
   EXPECT_EQ(since["count"], 2);
   auto iso = admin_json(server, "/opens?since=2026-01-03T00:00:00Z");
   EXPECT_EQ(iso["count"], 2);
@@ -467,7 +483,8 @@ TEST(ServeBots, ClassificationRowsAreAllStored) {
     EXPECT_EQ(report["opens"][0]["bot_type"], rows[i].type);
     EXPECT_EQ(report["opens"][0]["is_bot"], rows[i].bot);
     EXPECT_EQ(report["human_opens"], rows[i].bot ? 0 : 1);
-    if (!rows[i].bot) ++human;
+    if (!rows[i].bot)
+      ++human;
   }
   EXPECT_EQ(human, 3);
   EXPECT_EQ(stored_opens(server), static_cast<std::int64_t>(rows.size()));
@@ -503,8 +520,10 @@ TEST(ServeHostile, MalformedAndHugeRequestsAreRefused) {
   EXPECT_TRUE(s == 400 || s == 414) << s;
 
   std::string huge_header(1024 * 1024, 'h');
-  s = status_of(raw_exchange(port, "GET /health HTTP/1.1\r\nHost: x\r\n"
-                                   "X-Big: " + huge_header + "\r\n\r\n"));
+  s = status_of(raw_exchange(port,
+                             "GET /health HTTP/1.1\r\nHost: x\r\n"
+                             "X-Big: " +
+                                 huge_header + "\r\n\r\n"));
   EXPECT_TRUE(s == 400 || s == 431) << s;
 
   std::map<std::string, std::string> many;
@@ -529,9 +548,10 @@ TEST(ServeHostile, RoutesMethodsAndJsonErrors) {
     EXPECT_EQ(r.status, 404) << target;
     EXPECT_TRUE(json::parse(r.body).contains("error"));
   }
-  std::string post = raw_exchange(
-      server.port(), "POST /p/x.gif HTTP/1.1\r\nHost: x\r\n"
-                     "Content-Length: 0\r\nConnection: close\r\n\r\n");
+  std::string post =
+      raw_exchange(server.port(),
+                   "POST /p/x.gif HTTP/1.1\r\nHost: x\r\n"
+                   "Content-Length: 0\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(status_of(post), 405);
   EXPECT_NE(post.find("Allow: GET"), std::string::npos);
 }
@@ -555,8 +575,7 @@ TEST(ServeProcess, RestartKeepsDataAndAppliesMigrationsOnce) {
   TrackerServer second(test::vector_key_env(), {}, db);
   EXPECT_EQ(admin_json(second, "/q/" + id)["total_opens"], 1);
   EXPECT_EQ(count(second, "SELECT COUNT(*) FROM d1_migrations"), 2);
-  EXPECT_EQ(count(second, "SELECT COUNT(DISTINCT name) FROM d1_migrations"),
-            2);
+  EXPECT_EQ(count(second, "SELECT COUNT(DISTINCT name) FROM d1_migrations"), 2);
 }
 
 TEST(ServeProcess, StopCommitsEverythingAnswered) {
@@ -564,8 +583,7 @@ TEST(ServeProcess, StopCommitsEverythingAnswered) {
   auto db = dir / "t.db";
   TrackerServer server(test::vector_key_env(), {}, db);
   for (int i = 0; i < 50; ++i) {
-    hit(server, seal("s" + std::to_string(i) + "@example.com"),
-        kSentAt + kDay);
+    hit(server, seal("s" + std::to_string(i) + "@example.com"), kSentAt + kDay);
   }
   EXPECT_EQ(server.stop(), 0);
   SQLite::Database read(db.string(), SQLite::OPEN_READONLY);
@@ -587,8 +605,7 @@ TEST(ServeProcess, RefusesToStartWithoutKeys) {
   EXPECT_NE(r.err.find("ADMIN_KEY"), std::string::npos) << r.err;
 
   auto only_tracking = env;
-  only_tracking["TRACKING_KEY"] =
-      test::vector_key_env()["TRACKING_KEY"];
+  only_tracking["TRACKING_KEY"] = test::vector_key_env()["TRACKING_KEY"];
   r = test::run_tool("gog-serve", {"--listen", "127.0.0.1:1"}, only_tracking);
   EXPECT_EQ(r.exit_code, 2) << r.err;
 

@@ -44,7 +44,8 @@ std::optional<Options> parse_options(std::vector<std::string> args) {
   app.add_option("--account", o.account, "the account whose tracker to ask");
   app.add_option("--url", o.url, "the tracker's URL (default: worker_url)");
   app.add_flag("--json", o.json, "print the tracker's JSON");
-  if (!parse_args(app, std::move(args))) return std::nullopt;
+  if (!parse_args(app, std::move(args)))
+    return std::nullopt;
   return o;
 }
 
@@ -67,12 +68,12 @@ std::string path_escape(std::string_view text) {
 
 std::string opens_target(const Options& o) {
   std::string target = "/opens?limit=" + std::to_string(o.limit);
-  if (!o.to.empty()) target += "&recipient=" + path_escape(o.to);
+  if (!o.to.empty())
+    target += "&recipient=" + path_escape(o.to);
   if (!o.since.empty()) {
     auto since = core::parse_time(o.since);
     if (!since) {
-      throw UsageError("bad --since " + quoted(o.since) +
-                           ": not a time",
+      throw UsageError("bad --since " + quoted(o.since) + ": not a time",
                        "use unix seconds, 2026-12-04 or "
                        "2026-12-04T16:00:00Z");
     }
@@ -88,8 +89,10 @@ std::string request_target(Options& o) {
     throw UsageError("an ID cannot be combined with --to, --since or --limit",
                      "pass either a tracking id or filters");
   }
-  if (!o.id.empty()) return "/q/" + path_escape(o.id);
-  if (o.limit == 0) o.limit = 100;
+  if (!o.id.empty())
+    return "/q/" + path_escape(o.id);
+  if (o.limit == 0)
+    o.limit = 100;
   if (o.limit < 0) {
     throw UsageError("bad --limit " + quoted(std::to_string(o.limit)) +
                          ": not a positive number",
@@ -121,7 +124,8 @@ Tracker locate_tracker(const Options& o) {
 
   auto config = Config::load();
   std::string account = config.resolve_account(o.account);
-  if (t.url.empty()) t.url = config.require_account(account).worker_url;
+  if (t.url.empty())
+    t.url = config.require_account(account).worker_url;
   if (t.url.empty()) {
     throw Error("account " + quoted(account) + " has no worker_url",
                 "pass --url, or run 'gog gmail track setup --worker-url URL'");
@@ -134,15 +138,18 @@ Tracker locate_tracker(const Options& o) {
 std::string shown_url(const Tracker& t, const Options& o,
                       const std::string& target) {
   std::string base = t.url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  if (!o.id.empty()) return base + "/q/" + core::short_id(o.id);
+  while (!base.empty() && base.back() == '/')
+    base.pop_back();
+  if (!o.id.empty())
+    return base + "/q/" + core::short_id(o.id);
   return base + target;
 }
 
 std::string error_text(const AdminReply& reply) {
   try {
     auto body = json::parse(reply.body);
-    if (body.contains("error")) return body["error"].get<std::string>();
+    if (body.contains("error"))
+      return body["error"].get<std::string>();
   } catch (const std::exception&) {
   }
   return reply.body.substr(0, 200);
@@ -163,8 +170,8 @@ std::string error_text(const AdminReply& reply) {
                      "longer holds cannot be read");
   }
   if (reply.status == 400) {
-    throw UsageError("tracker " + quoted(shown) + " refused the query: " +
-                     error_text(reply));
+    throw UsageError("tracker " + quoted(shown) +
+                     " refused the query: " + error_text(reply));
   }
   throw Error("tracker " + quoted(shown) + " answered " +
                   std::to_string(reply.status) + ": " + error_text(reply),
@@ -184,13 +191,15 @@ json parse_reply(const AdminReply& reply, const std::string& shown) {
 
 int run(std::vector<std::string> args) {
   auto options = parse_options(std::move(args));
-  if (!options) return kExitOk;
+  if (!options)
+    return kExitOk;
   std::string target = request_target(*options);
   Tracker tracker = locate_tracker(*options);
   std::string shown = shown_url(tracker, *options, target);
 
   auto reply = admin_get(tracker.url, target, tracker.admin_key, shown);
-  if (reply.status != 200) fail(reply, shown, *options);
+  if (reply.status != 200)
+    fail(reply, shown, *options);
   json body = parse_reply(reply, shown);
 
   if (options->json) {

@@ -21,8 +21,7 @@ using Poco::Net::HTTPServerResponse;
 
 std::int64_t wall_clock_now() {
   using namespace std::chrono;
-  return duration_cast<seconds>(system_clock::now().time_since_epoch())
-      .count();
+  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
 
 std::optional<std::int64_t> parse_int(std::string_view text) {
@@ -53,9 +52,11 @@ std::optional<std::string_view> query_param(std::string_view query,
 // Cut at a character boundary, so a stored user agent stays valid UTF-8
 // when it was valid to begin with.
 std::string truncated_user_agent(std::string ua) {
-  if (ua.size() <= core::kMaxUserAgentBytes) return ua;
+  if (ua.size() <= core::kMaxUserAgentBytes)
+    return ua;
   std::size_t n = core::kMaxUserAgentBytes;
-  while (n > 0 && (static_cast<unsigned char>(ua[n]) & 0xC0) == 0x80) --n;
+  while (n > 0 && (static_cast<unsigned char>(ua[n]) & 0xC0) == 0x80)
+    --n;
   ua.resize(n);
   return ua;
 }
@@ -81,15 +82,16 @@ void send_json(HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
   send_body(response, status, "application/json", body);
 }
 
-void send_error(HTTPServerResponse& response,
-                HTTPResponse::HTTPStatus status, std::string_view message) {
+void send_error(HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
+                std::string_view message) {
   send_json(response, status, core::render_error(message));
 }
 
 void send_gif(HTTPServerResponse& response) {
   response.setStatusAndReason(HTTPResponse::HTTP_OK);
   response.setContentType("image/gif");
-  response.set("Cache-Control", "no-store, no-cache, must-revalidate, max-age=0");
+  response.set("Cache-Control",
+               "no-store, no-cache, must-revalidate, max-age=0");
   response.set("Pragma", "no-cache");
   response.set("Expires", "0");
   response.setContentLength(sizeof kPixelGif);
@@ -165,8 +167,10 @@ void TrackerHandler::route(HTTPServerRequest& request,
   if (path.starts_with("/p/") && path.ends_with(".gif")) {
     return pixel(request, response, path.substr(3, path.size() - 7));
   }
-  if (path.starts_with("/q/")) return query_id(request, response, path.substr(3));
-  if (path == "/opens") return list_opens(request, response, query);
+  if (path.starts_with("/q/"))
+    return query_id(request, response, path.substr(3));
+  if (path == "/opens")
+    return list_opens(request, response, query);
   if (path == "/health") {
     return send_json(response, HTTPResponse::HTTP_OK, R"({"ok":true})");
   }
@@ -193,14 +197,15 @@ void TrackerHandler::record_hit(HTTPServerRequest& request,
                                 std::string_view id) {
   std::string canonical;
   auto payload = open_id(t_.keys, id, &canonical);
-  if (!payload) return;  // invalid ids never reach the queue
+  if (!payload)
+    return;  // invalid ids never reach the queue
 
   Hit hit;
   hit.opened_at = now(request);
   hit.ip = client_ip(request);
   hit.user_agent = truncated_user_agent(request.get("User-Agent", ""));
-  auto kind = core::classify_open(hit.user_agent,
-                                  hit.opened_at - payload->sent_at);
+  auto kind =
+      core::classify_open(hit.user_agent, hit.opened_at - payload->sent_at);
   hit.is_bot = kind.is_bot;
   hit.bot_type = kind.type;
   hit.tracking_id = std::move(canonical);
@@ -211,7 +216,8 @@ void TrackerHandler::record_hit(HTTPServerRequest& request,
 void TrackerHandler::query_id(HTTPServerRequest& request,
                               HTTPServerResponse& response,
                               std::string_view id) {
-  if (!authorized(request, response)) return;
+  if (!authorized(request, response))
+    return;
   std::string canonical;
   auto payload = open_id(t_.keys, id, &canonical);
   if (!payload) {
@@ -226,7 +232,8 @@ void TrackerHandler::query_id(HTTPServerRequest& request,
 void TrackerHandler::list_opens(HTTPServerRequest& request,
                                 HTTPServerResponse& response,
                                 std::string_view query) {
-  if (!authorized(request, response)) return;
+  if (!authorized(request, response))
+    return;
   std::string error;
   auto parsed = core::parse_opens_query(query, &error);
   if (!parsed) {
@@ -244,7 +251,8 @@ void TrackerHandler::scheduled(HTTPServerRequest& request,
                                std::string_view query) {
   std::int64_t at = now(request);
   if (auto time = query_param(query, "time")) {
-    if (auto ms = parse_int(*time)) at = *ms / 1000;
+    if (auto ms = parse_int(*time))
+      at = *ms / 1000;
   }
   t_.store->purge(at);
   send_body(response, HTTPResponse::HTTP_OK, "text/plain",
@@ -263,7 +271,8 @@ bool TrackerHandler::authorized(HTTPServerRequest& request,
 
 std::int64_t TrackerHandler::now(const HTTPServerRequest& request) const {
   if (t_.test_clock) {
-    if (auto v = parse_int(request.get("X-Gog-Test-Now", ""))) return *v;
+    if (auto v = parse_int(request.get("X-Gog-Test-Now", "")))
+      return *v;
   }
   return wall_clock_now();
 }
@@ -271,7 +280,8 @@ std::int64_t TrackerHandler::now(const HTTPServerRequest& request) const {
 std::string TrackerHandler::client_ip(const HTTPServerRequest& request) const {
   if (t_.proxy_header) {
     std::string value = request.get(*t_.proxy_header, "");
-    if (!value.empty()) return value;
+    if (!value.empty())
+      return value;
   }
   return request.clientAddress().host().toString();
 }

@@ -11,8 +11,8 @@ namespace {
 // exclude it), so the joined key is unambiguous.
 std::string key_of(const Hit& hit) {
   std::string key;
-  key.reserve(hit.tracking_id.size() + hit.ip.size() +
-              hit.user_agent.size() + 2);
+  key.reserve(hit.tracking_id.size() + hit.ip.size() + hit.user_agent.size() +
+              2);
   key += hit.tracking_id;
   key += '\0';
   key += hit.ip;
@@ -24,19 +24,22 @@ std::string key_of(const Hit& hit) {
 }  // namespace
 
 bool RecentOpens::is_duplicate(const Hit& hit) const {
-  std::int64_t since = core::sql::record_open_bounds(hit.opened_at)
-                           .dedupe_since;
+  std::int64_t since =
+      core::sql::record_open_bounds(hit.opened_at).dedupe_since;
   std::shared_lock lock(mutex_);
   auto it = stored_at_.find(key_of(hit));
-  if (it == stored_at_.end()) return false;
+  if (it == stored_at_.end())
+    return false;
   return it->second >= since && it->second <= hit.opened_at;
 }
 
 void RecentOpens::remember(const Hit& hit) {
   std::unique_lock lock(mutex_);
-  if (stored_at_.size() >= kMaxEntries) sweep();
+  if (stored_at_.size() >= kMaxEntries)
+    sweep();
   stored_at_[key_of(hit)] = hit.opened_at;
-  if (hit.opened_at > newest_) newest_ = hit.opened_at;
+  if (hit.opened_at > newest_)
+    newest_ = hit.opened_at;
 }
 
 void RecentOpens::forget_all() {
@@ -52,7 +55,8 @@ void RecentOpens::sweep() {
   std::int64_t since = core::sql::record_open_bounds(newest_).dedupe_since;
   std::erase_if(stored_at_,
                 [since](const auto& entry) { return entry.second < since; });
-  if (stored_at_.size() >= kMaxEntries) stored_at_.clear();
+  if (stored_at_.size() >= kMaxEntries)
+    stored_at_.clear();
 }
 
 }  // namespace gog::serve

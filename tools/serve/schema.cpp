@@ -25,16 +25,19 @@ constexpr const char* kCreateLedger =
 std::set<std::string> applied_names(SQLite::Database& db) {
   std::set<std::string> names;
   SQLite::Statement query(db, "SELECT name FROM d1_migrations");
-  while (query.executeStep()) names.insert(query.getColumn(0).getString());
+  while (query.executeStep())
+    names.insert(query.getColumn(0).getString());
   return names;
 }
 
 void refuse_unknown(const std::set<std::string>& applied,
                     const std::string& db_path) {
   std::set<std::string> known;
-  for (const auto& m : kMigrations) known.insert(m.name);
+  for (const auto& m : kMigrations)
+    known.insert(m.name);
   for (const auto& name : applied) {
-    if (known.count(name)) continue;
+    if (known.count(name))
+      continue;
     throw Error("database " + quoted(db_path) + " has migration " +
                     quoted(name) + " that this gog does not know",
                 "upgrade gog, or pass --db with another database file");
@@ -59,7 +62,9 @@ void apply(SQLite::Database& db, const Migration& m) {
 
 }  // namespace
 
-std::span<const Migration> embedded_migrations() { return kMigrations; }
+std::span<const Migration> embedded_migrations() {
+  return kMigrations;
+}
 
 std::vector<std::string> migrate(SQLite::Database& db) {
   db.exec(kCreateLedger);
@@ -68,7 +73,8 @@ std::vector<std::string> migrate(SQLite::Database& db) {
 
   std::vector<std::string> now_applied;
   for (const auto& m : kMigrations) {
-    if (applied.count(m.name)) continue;
+    if (applied.count(m.name))
+      continue;
     apply(db, m);
     now_applied.push_back(m.name);
   }

@@ -47,7 +47,8 @@ std::optional<Options> parse_options(std::vector<std::string> args) {
   app.add_option("--account", o.account, "account whose keyring keys to use");
   app.add_option("--trust-proxy-header", o.trust_proxy_header,
                  "header holding the client IP, set by your reverse proxy");
-  if (!parse_args(app, std::move(args))) return std::nullopt;
+  if (!parse_args(app, std::move(args)))
+    return std::nullopt;
   return o;
 }
 
@@ -55,9 +56,9 @@ Poco::Net::SocketAddress listen_address(const std::string& text) {
   try {
     return Poco::Net::SocketAddress(text);
   } catch (const Poco::Exception& e) {
-    throw UsageError("bad --listen address " + quoted(text) + ": " +
-                         e.displayText(),
-                     "use HOST:PORT, for example 127.0.0.1:8787");
+    throw UsageError(
+        "bad --listen address " + quoted(text) + ": " + e.displayText(),
+        "use HOST:PORT, for example 127.0.0.1:8787");
   }
 }
 
@@ -65,10 +66,11 @@ std::string resolve_account(const std::string& flag) {
   try {
     return Config::load().resolve_account(flag);
   } catch (const UsageError&) {
-    throw UsageError("no tracking keys and admin key in the environment, "
-                     "and no account to read them from",
-                     "set TRACKING_KEY and ADMIN_KEY, or pass --account EMAIL "
-                     "after 'gog gmail track setup'");
+    throw UsageError(
+        "no tracking keys and admin key in the environment, "
+        "and no account to read them from",
+        "set TRACKING_KEY and ADMIN_KEY, or pass --account EMAIL "
+        "after 'gog gmail track setup'");
   }
 }
 
@@ -88,10 +90,11 @@ Tracker load_tracker(const Options& o) {
   bool env_keys = keys_in_environment();
   auto admin = env("ADMIN_KEY");
   std::string account;
-  if (!env_keys || !admin) account = resolve_account(o.account);
+  if (!env_keys || !admin)
+    account = resolve_account(o.account);
 
-  t.keys = env_keys ? load_keys(environment_lookup())
-                    : keys_for_account(account);
+  t.keys =
+      env_keys ? load_keys(environment_lookup()) : keys_for_account(account);
   t.admin_key = admin ? *admin : keyring_admin_key(account);
   if (t.admin_key.empty()) {
     throw UsageError("ADMIN_KEY is empty", "set it to a long random token");
@@ -99,20 +102,21 @@ Tracker load_tracker(const Options& o) {
   if (t.keys.versions.empty() && !t.keys.legacy) {
     throw UsageError("no tracking key", "set TRACKING_KEY or TRACKING_KEY_V1");
   }
-  if (!o.trust_proxy_header.empty()) t.proxy_header = o.trust_proxy_header;
+  if (!o.trust_proxy_header.empty())
+    t.proxy_header = o.trust_proxy_header;
   t.test_clock = env("GOG_TEST_CLOCK") == std::optional<std::string>("1");
   return t;
 }
 
 std::filesystem::path db_path(const Options& o) {
-  if (!o.db.empty()) return o.db;
+  if (!o.db.empty())
+    return o.db;
   return state_dir() / "tracker.db";
 }
 
 std::int64_t unix_now() {
   using namespace std::chrono;
-  return duration_cast<seconds>(system_clock::now().time_since_epoch())
-      .count();
+  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
 
 // Blocked before any thread starts, so every thread inherits the mask and
@@ -182,8 +186,8 @@ int serve_until_signal(Tracker& tracker, Poco::Net::ServerSocket& socket,
   Poco::Net::HTTPServer server(new HandlerFactory(tracker), pool, socket,
                                server_params());
   server.start();
-  std::cerr << "gog serve: listening on http://"
-            << socket.address().toString() << "\n";
+  std::cerr << "gog serve: listening on http://" << socket.address().toString()
+            << "\n";
 
   int sig = 0;
   sigwait(&signals, &sig);
@@ -196,7 +200,8 @@ int serve_until_signal(Tracker& tracker, Poco::Net::ServerSocket& socket,
 
 int run(std::vector<std::string> args) {
   auto options = parse_options(std::move(args));
-  if (!options) return kExitOk;
+  if (!options)
+    return kExitOk;
   auto address = listen_address(options->listen);
   Tracker tracker = load_tracker(*options);
 

@@ -38,7 +38,8 @@ core::OpenRow read_row(SQLite::Statement& q) {
 
 std::vector<core::OpenRow> read_rows(SQLite::Statement& q) {
   std::vector<core::OpenRow> rows;
-  while (q.executeStep()) rows.push_back(read_row(q));
+  while (q.executeStep())
+    rows.push_back(read_row(q));
   return rows;
 }
 
@@ -49,9 +50,9 @@ Store::Store(const std::filesystem::path& path) {
     open_write(path);
     open_read(path);
   } catch (const SQLite::Exception& e) {
-    throw Error("cannot open database " + quoted(path.string()) + ": " +
-                    e.what(),
-                "pass --db with a path in a writable folder");
+    throw Error(
+        "cannot open database " + quoted(path.string()) + ": " + e.what(),
+        "pass --db with a path in a writable folder");
   }
   writer_ = std::thread([this] { writer_loop(); });
 }
@@ -80,8 +81,8 @@ void Store::open_write(const std::filesystem::path& path) {
   write_db_->exec("PRAGMA synchronous=NORMAL");
   migrate(*write_db_);
 
-  record_open_ = std::make_unique<SQLite::Statement>(*write_db_,
-                                                     core::sql::kRecordOpen);
+  record_open_ =
+      std::make_unique<SQLite::Statement>(*write_db_, core::sql::kRecordOpen);
   sqlite3_update_hook(write_db_->getHandle(), &Store::on_update, this);
 }
 
@@ -100,7 +101,8 @@ void Store::on_update(void* self, int op, const char* db, const char* table,
 }
 
 void Store::record(Hit hit) {
-  if (recent_.is_duplicate(hit)) return;
+  if (recent_.is_duplicate(hit))
+    return;
   enqueue(std::move(hit));
 }
 
@@ -111,9 +113,8 @@ void Store::purge(std::int64_t now) {
 
 void Store::enqueue(Job job) {
   std::unique_lock lock(mutex_);
-  space_ready_.wait(lock, [this] {
-    return queue_.size() < kMaxQueuedHits || stopping_;
-  });
+  space_ready_.wait(
+      lock, [this] { return queue_.size() < kMaxQueuedHits || stopping_; });
   queue_.push_back(std::move(job));
   ++enqueued_;
   work_ready_.notify_one();
@@ -128,7 +129,8 @@ void Store::flush() {
 void Store::writer_loop() {
   while (true) {
     auto jobs = take_jobs(true);
-    if (jobs.empty()) return;  // stopping, and nothing left to store
+    if (jobs.empty())
+      return;  // stopping, and nothing left to store
     run_batch(std::move(jobs));
   }
 }
@@ -157,7 +159,8 @@ void Store::run_batch(std::deque<Job> jobs) {
     SQLite::Transaction tx(*write_db_);
     while (!jobs.empty()) {
       batch.jobs += jobs.size();
-      for (auto& job : jobs) apply(job, batch);
+      for (auto& job : jobs)
+        apply(job, batch);
       if (batch.jobs >= kBatchRows ||
           std::chrono::steady_clock::now() >= deadline) {
         break;
@@ -200,7 +203,8 @@ void Store::apply_hit(Hit& hit, Batch& batch) {
 
   last_stored_ = false;
   q.exec();
-  if (last_stored_) batch.stored.push_back(std::move(hit));
+  if (last_stored_)
+    batch.stored.push_back(std::move(hit));
 }
 
 // Forgetting before the delete keeps RecentOpens from vouching for a row
@@ -220,7 +224,8 @@ void Store::apply_purge(const PurgeJob& job, Batch& batch) {
 
 void Store::finish_batch(Batch& batch) {
   if (!batch.purged) {
-    for (const auto& hit : batch.stored) recent_.remember(hit);
+    for (const auto& hit : batch.stored)
+      recent_.remember(hit);
   }
   std::lock_guard lock(mutex_);
   done_ += batch.jobs;
@@ -237,7 +242,8 @@ Store::IdReport Store::report_for_id(const std::string& tracking_id) {
 
   SQLite::Statement dropped(*read_db_, core::sql::kDroppedForId);
   dropped.bind(1, tracking_id);
-  if (dropped.executeStep()) report.dropped = dropped.getColumn(0).getInt64();
+  if (dropped.executeStep())
+    report.dropped = dropped.getColumn(0).getInt64();
   return report;
 }
 
@@ -245,8 +251,10 @@ std::vector<core::OpenRow> Store::list_opens(const core::OpensQuery& query) {
   flush();
   std::lock_guard lock(read_mutex_);
   SQLite::Statement q(*read_db_, core::sql::kListOpens);
-  if (query.recipient) q.bind(1, *query.recipient);
-  if (query.since) q.bind(2, *query.since);
+  if (query.recipient)
+    q.bind(1, *query.recipient);
+  if (query.since)
+    q.bind(2, *query.since);
   q.bind(3, query.limit);
   return read_rows(q);
 }

@@ -95,8 +95,8 @@ class Store {
   void apply_purge(const PurgeJob& job, Batch& batch);
   void finish_batch(Batch& batch);
   void enqueue(Job job);
-  static void on_update(void* self, int op, const char* db,
-                        const char* table, long long rowid);
+  static void on_update(void* self, int op, const char* db, const char* table,
+                        long long rowid);
 
   std::unique_ptr<SQLite::Database> write_db_;
   std::unique_ptr<SQLite::Statement> record_open_;

@@ -40,8 +40,8 @@ struct GoogleState {
   std::mutex mutex;
   std::vector<std::string> valid_tokens;
   int tokens_issued = 0;
-  bool expire_next_send = false;  // the next send finds its token expired
-  std::vector<std::string> accepted;  // decoded raw messages
+  bool expire_next_send = false;        // the next send finds its token expired
+  std::vector<std::string> accepted;    // decoded raw messages
   std::vector<std::string> posted_raw;  // the raw strings as posted
 };
 
@@ -70,19 +70,22 @@ void token_endpoint(GoogleState& state, Poco::Net::HTTPServerRequest& request,
                    "Invalid grant_type: " + form.get("grant_type", "")}});
   if (form.get("client_id", "") != kClientId ||
       form.get("client_secret", "") != kClientSecret)
-    return reply(response, 401, {{"error", "invalid_client"},
-                                 {"error_description", "Unauthorized"}});
+    return reply(
+        response, 401,
+        {{"error", "invalid_client"}, {"error_description", "Unauthorized"}});
   if (form.get("refresh_token", "") != kRefreshToken)
-    return reply(response, 400, {{"error", "invalid_grant"},
-                                 {"error_description", "Bad Request"}});
+    return reply(
+        response, 400,
+        {{"error", "invalid_grant"}, {"error_description", "Bad Request"}});
 
   std::lock_guard lock(state.mutex);
   auto token = "ya29.standin-" + std::to_string(++state.tokens_issued);
   state.valid_tokens.push_back(token);
-  reply(response, 200, {{"access_token", token},
-                        {"expires_in", 3599},
-                        {"scope", "https://www.googleapis.com/auth/gmail.send"},
-                        {"token_type", "Bearer"}});
+  reply(response, 200,
+        {{"access_token", token},
+         {"expires_in", 3599},
+         {"scope", "https://www.googleapis.com/auth/gmail.send"},
+         {"token_type", "Bearer"}});
 }
 
 bool bearer_ok(GoogleState& state, const std::string& authorization) {
@@ -91,7 +94,8 @@ bool bearer_ok(GoogleState& state, const std::string& authorization) {
   auto it = std::find_if(tokens.begin(), tokens.end(), [&](const auto& tok) {
     return authorization == "Bearer " + tok;
   });
-  if (it == tokens.end()) return false;
+  if (it == tokens.end())
+    return false;
   if (state.expire_next_send) {
     state.expire_next_send = false;
     tokens.erase(it);
@@ -101,8 +105,9 @@ bool bearer_ok(GoogleState& state, const std::string& authorization) {
 }
 
 bool url_alphabet(const std::string& s) {
-  return s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv"
-                             "wxyz0123456789-_=") == std::string::npos;
+  return s.find_first_not_of(
+             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv"
+             "wxyz0123456789-_=") == std::string::npos;
 }
 
 // POST /gmail/v1/users/me/messages/send.
@@ -120,36 +125,40 @@ void send_endpoint(GoogleState& state, Poco::Net::HTTPServerRequest& request,
   auto doc = json::parse(body, nullptr, false);
   if (!doc.is_object() || !doc.contains("raw") || !doc["raw"].is_string())
     return reply(response, 400,
-                 api_error(400, "'raw' RFC822 payload message string or "
-                                "uploading message via /upload/* URL required",
+                 api_error(400,
+                           "'raw' RFC822 payload message string or "
+                           "uploading message via /upload/* URL required",
                            "INVALID_ARGUMENT"));
   auto raw = doc["raw"].get<std::string>();
   auto bytes = url_alphabet(raw)
                    ? core::base64_decode(raw, core::Alphabet::kUrl)
                    : std::nullopt;
   if (!bytes)
-    return reply(response, 400,
-                 api_error(400, "Invalid value for ByteString: " +
-                                    raw.substr(0, 24),
-                           "INVALID_ARGUMENT"));
+    return reply(
+        response, 400,
+        api_error(400, "Invalid value for ByteString: " + raw.substr(0, 24),
+                  "INVALID_ARGUMENT"));
   std::string message(bytes->begin(), bytes->end());
   auto parsed = parse_entity(message);
   if (!parsed || !parsed->header("To"))
-    return reply(response, 400, api_error(400, "Recipient address required",
-                                          "INVALID_ARGUMENT"));
+    return reply(
+        response, 400,
+        api_error(400, "Recipient address required", "INVALID_ARGUMENT"));
   if (parsed->header("To")->find("ratelimited@") != std::string::npos)
     return reply(response, 429,
-                 api_error(429, "User-rate limit exceeded.  Retry after "
-                                "2026-12-04T17:00:00.000Z",
+                 api_error(429,
+                           "User-rate limit exceeded.  Retry after "
+                           "2026-12-04T17:00:00.000Z",
                            "RESOURCE_EXHAUSTED"));
 
   std::lock_guard lock(state.mutex);
   state.accepted.push_back(message);
   state.posted_raw.push_back(raw);
   auto n = std::to_string(state.accepted.size());
-  reply(response, 200, {{"id", "18c0standin" + n},
-                        {"threadId", "18c0thread" + n},
-                        {"labelIds", {"SENT"}}});
+  reply(response, 200,
+        {{"id", "18c0standin" + n},
+         {"threadId", "18c0thread" + n},
+         {"labelIds", {"SENT"}}});
 }
 
 class Handler : public Poco::Net::HTTPRequestHandler {
@@ -185,8 +194,7 @@ class GoogleStandIn {
  public:
   GoogleStandIn()
       : socket_(Poco::Net::SocketAddress("127.0.0.1", 0)),
-        server_(new Factory(state), socket_,
-                new Poco::Net::HTTPServerParams) {
+        server_(new Factory(state), socket_, new Poco::Net::HTTPServerParams) {
     server_.start();
   }
   ~GoogleStandIn() { server_.stopAll(true); }
@@ -228,15 +236,14 @@ class GmailTransport : public ::testing::Test {
   t::RunResult send(std::vector<std::string> args,
                     std::map<std::string, std::string> extra = {}) {
     auto e = env();
-    for (const auto& [k, v] : extra) e[k] = v;
+    for (const auto& [k, v] : extra)
+      e[k] = v;
     args.insert(args.end(), {"--transport", "gmail", "--worker-url",
                              "https://t.example.com"});
     return t::run_tool("gog-send", args, e);
   }
 
-  std::string events() const {
-    return slurp(dir_ / "state" / "events.jsonl");
-  }
+  std::string events() const { return slurp(dir_ / "state" / "events.jsonl"); }
 
   t::TempDir dir_;
   GoogleStandIn google_;
@@ -258,14 +265,14 @@ TEST(GmailRaw, UsesTheUrlSafeAlphabet) {  // C07
 }
 
 TEST_F(GmailTransport, StandInRejectsTheStandardAlphabet) {  // C07
-  auto token = http_post(google_.base() + "/token",
-                         "application/x-www-form-urlencoded",
-                         "grant_type=refresh_token&client_id=" +
-                             form_encode(kClientId) + "&client_secret=" +
-                             form_encode(kClientSecret) + "&refresh_token=" +
-                             form_encode(kRefreshToken));
+  auto token =
+      http_post(google_.base() + "/token", "application/x-www-form-urlencoded",
+                "grant_type=refresh_token&client_id=" + form_encode(kClientId) +
+                    "&client_secret=" + form_encode(kClientSecret) +
+                    "&refresh_token=" + form_encode(kRefreshToken));
   ASSERT_EQ(token.status, 200) << token.body;
-  auto bearer = "Bearer " + json::parse(token.body)["access_token"].get<std::string>();
+  auto bearer =
+      "Bearer " + json::parse(token.body)["access_token"].get<std::string>();
   auto post = [&](const std::string& body) {
     return http_post(google_.base() + "/gmail/v1/users/me/messages/send",
                      "application/json", body, {{"Authorization", bearer}});
@@ -277,7 +284,8 @@ TEST_F(GmailTransport, StandInRejectsTheStandardAlphabet) {  // C07
   auto no_to = post(gmail_send_body("Subject: Hi\r\n\r\n<p>ok?</p>"));
   EXPECT_EQ(no_to.status, 400);
   EXPECT_NE(no_to.body.find("Recipient address required"), std::string::npos);
-  auto ok = post(gmail_send_body("To: a@x.org\r\nSubject: Hi\r\n\r\n<p>ok?</p>"));
+  auto ok =
+      post(gmail_send_body("To: a@x.org\r\nSubject: Hi\r\n\r\n<p>ok?</p>"));
   EXPECT_EQ(ok.status, 200) << ok.body;
 }
 
@@ -297,8 +305,7 @@ TEST_F(GmailTransport, SendsTheBuiltMessageTracked) {  // C07 body
   EXPECT_EQ(*message->header("Message-ID"), out[0]["message_id"]);
   auto id = out[0]["tracking_id"].get<std::string>();
   EXPECT_EQ(html_of(raw),
-            "<p>?>~</p>" +
-                pixel_tag(pixel_url("https://t.example.com", id)));
+            "<p>?>~</p>" + pixel_tag(pixel_url("https://t.example.com", id)));
   EXPECT_EQ(google_.state.tokens_issued, 1);
 }
 
@@ -327,9 +334,9 @@ TEST_F(GmailTransport, WrongRefreshTokenStopsBeforeSending) {
   EXPECT_TRUE(google_.state.accepted.empty());
   EXPECT_EQ(events().find("message."), std::string::npos);
 
-  auto wrong_client = send({"--to", "ann@example.com", "--subject", "Hi",
-                            "--body-html", "<p>x</p>"},
-                           {{"GMAIL_CLIENT_SECRET", "nope"}});
+  auto wrong_client = send(
+      {"--to", "ann@example.com", "--subject", "Hi", "--body-html", "<p>x</p>"},
+      {{"GMAIL_CLIENT_SECRET", "nope"}});
   EXPECT_EQ(wrong_client.exit_code, 1);
   EXPECT_NE(wrong_client.err.find("invalid_client"), std::string::npos);
 }
@@ -345,8 +352,8 @@ TEST_F(GmailTransport, ExpiredAccessTokenIsRefreshedOnce) {
 
 TEST_F(GmailTransport, ApiErrorShowsStatusAndMessageNeverTheToken) {
   auto r = send({"--to", "ann@example.com, ratelimited@example.com",
-                 "--subject", "Hi", "--body-html", "<p>x</p>",
-                 "--track-split", "--campaign", "c1"});
+                 "--subject", "Hi", "--body-html", "<p>x</p>", "--track-split",
+                 "--campaign", "c1"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("HTTP 429"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("User-rate limit exceeded"), std::string::npos);

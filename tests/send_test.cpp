@@ -86,7 +86,8 @@ Decoded decode(const std::string& raw) {
   Decoded d{*message, {}, {}, {}};
   auto parts = multipart_parts(*message);
   EXPECT_TRUE(parts);
-  if (!parts) return d;
+  if (!parts)
+    return d;
   d.parts = *parts;
   for (const auto& part : *parts) {
     auto type = part.header("Content-Type").value_or("");
@@ -108,8 +109,8 @@ TEST(Address, SplitsOnlyAtCommasOutsideQuotesAndBrackets) {  // C04.5
   EXPECT_EQ(list[1].name, "");
   EXPECT_EQ(list[1].address, "ann@example.com");
 
-  auto odd = split_mailbox_list(
-      "\"A \\\"x, y\\\"\" <a@x.org>,<b,c@x.org>, c@x.org,");
+  auto odd =
+      split_mailbox_list("\"A \\\"x, y\\\"\" <a@x.org>,<b,c@x.org>, c@x.org,");
   ASSERT_EQ(odd.size(), 3u);
   EXPECT_EQ(odd[0], "\"A \\\"x, y\\\"\" <a@x.org>");
   EXPECT_EQ(odd[1], "<b,c@x.org>");
@@ -161,8 +162,9 @@ TEST(Address, RejectsWhatIsNotAnAddressNamingTheFlag) {  // C05.3
 // ---- headers (C04) ----------------------------------------------------------
 
 TEST(Headers, ShortUnicodeSubjectIsOneEncodedWord) {  // C04.1
-  EXPECT_EQ(unstructured_header("Subject", "Café update — 東京 office ☕"),
-            "Subject: =?UTF-8?B?Q2Fmw6kgdXBkYXRlIOKAlCDmnbHkuqwgb2ZmaWNlIOKYlQ==?=");
+  EXPECT_EQ(
+      unstructured_header("Subject", "Café update — 東京 office ☕"),
+      "Subject: =?UTF-8?B?Q2Fmw6kgdXBkYXRlIOKAlCDmnbHkuqwgb2ZmaWNlIOKYlQ==?=");
 }
 
 TEST(Headers, AsciiSubjectStaysPlain) {  // C04.3
@@ -195,7 +197,8 @@ void expect_well_encoded(const std::string& header, const std::string& name,
     if (i > 0) {
       EXPECT_EQ(lines[i].front(), ' ') << lines[i];
     }
-    for (unsigned char c : lines[i]) ASSERT_LT(c, 0x80) << header;
+    for (unsigned char c : lines[i])
+      ASSERT_LT(c, 0x80) << header;
   }
   auto text = unfold(header).substr(name.size() + 2);
   std::size_t words = 0;
@@ -224,13 +227,14 @@ TEST(Headers, LongUnicodeSubjectFoldsIntoSeveralWholeWords) {  // C04.2
 }
 
 TEST(Headers, RandomUnicodeRoundTrips) {
-  const std::vector<std::string> pieces = {"a", " ", "é", "—", "東", "☕",
-                                           "😀", "Zz", "=?", "?="};
+  const std::vector<std::string> pieces = {"a", " ", "é",  "—",  "東",
+                                           "☕", "😀", "Zz", "=?", "?="};
   std::mt19937 rng(42);
   for (int round = 0; round < 300; ++round) {
     std::string value = "x";
     auto n = rng() % 80;
-    for (std::size_t i = 0; i < n; ++i) value += pieces[rng() % pieces.size()];
+    for (std::size_t i = 0; i < n; ++i)
+      value += pieces[rng() % pieces.size()];
     value += "😀";
     std::string name = std::string(1 + rng() % 30, 'X');
     expect_well_encoded(unstructured_header(name, value), name, value);
@@ -248,10 +252,12 @@ TEST(Headers, AsciiThatLooksEncodedIsEncoded) {
 
 TEST(Headers, LongAsciiSubjectFoldsAtSpaces) {
   std::string subject;
-  for (int i = 0; i < 40; ++i) subject += "word" + std::to_string(i) + " ";
+  for (int i = 0; i < 40; ++i)
+    subject += "word" + std::to_string(i) + " ";
   subject += "end";
   auto header = unstructured_header("Subject", subject);
-  for (const auto& line : crlf_lines(header)) EXPECT_LE(line.size(), 76u);
+  for (const auto& line : crlf_lines(header))
+    EXPECT_LE(line.size(), 76u);
   EXPECT_EQ(unfold(header), "Subject: " + subject);
 }
 
@@ -261,22 +267,48 @@ TEST(Injection, EveryHeaderFieldRefusesLineBreaks) {
   using Edit = std::function<void(MessageSpec&, const std::string&)>;
   const std::vector<std::pair<std::string, Edit>> fields = {
       {"--subject", [](auto& s, auto& v) { s.subject = "Invoice" + v; }},
-      {"--from", [](auto& s, auto& v) { s.from = Mailbox{"Ann" + v, "a@x.org"}; }},
-      {"--from", [](auto& s, auto& v) { s.from = Mailbox{"", "a@x.org" + v}; }},
+      {"--from",
+       [](auto& s, auto& v) {
+         s.from = Mailbox{"Ann" + v, "a@x.org"};
+       }},
+      {"--from",
+       [](auto& s, auto& v) {
+         s.from = Mailbox{"", "a@x.org" + v};
+       }},
       {"--to", [](auto& s, auto& v) { s.to[0].name = "Ann" + v; }},
       {"--to", [](auto& s, auto& v) { s.to[0].address += v; }},
-      {"--cc", [](auto& s, auto& v) { s.cc = {{"C" + v, "c@x.org"}}; }},
-      {"--cc", [](auto& s, auto& v) { s.cc = {{"", "c@x.org" + v}}; }},
-      {"--bcc", [](auto& s, auto& v) { s.bcc = {{"", "b@x.org" + v}}; }},
-      {"--reply-to", [](auto& s, auto& v) { s.reply_to = Mailbox{"R" + v, "r@x.org"}; }},
-      {"--reply-to", [](auto& s, auto& v) { s.reply_to = Mailbox{"", "r@x.org" + v}; }},
+      {"--cc",
+       [](auto& s, auto& v) {
+         s.cc = {{"C" + v, "c@x.org"}};
+       }},
+      {"--cc",
+       [](auto& s, auto& v) {
+         s.cc = {{"", "c@x.org" + v}};
+       }},
+      {"--bcc",
+       [](auto& s, auto& v) {
+         s.bcc = {{"", "b@x.org" + v}};
+       }},
+      {"--reply-to",
+       [](auto& s, auto& v) {
+         s.reply_to = Mailbox{"R" + v, "r@x.org"};
+       }},
+      {"--reply-to",
+       [](auto& s, auto& v) {
+         s.reply_to = Mailbox{"", "r@x.org" + v};
+       }},
       {"header X-Campaign",
-       [](auto& s, auto& v) { s.headers = {{"X-Campaign", "spring" + v}}; }},
-      {"header name", [](auto& s, auto& v) { s.headers = {{"X-A" + v, "1"}}; }},
+       [](auto& s, auto& v) {
+         s.headers = {{"X-Campaign", "spring" + v}};
+       }},
+      {"header name",
+       [](auto& s, auto& v) {
+         s.headers = {{"X-A" + v, "1"}};
+       }},
   };
-  for (const std::string breaker : {"\r\nBcc: spy@example.net",
-                                    "\nX-Injected: 1", "\rX-Injected: 1",
-                                    "\n"}) {
+  for (const std::string breaker :
+       {"\r\nBcc: spy@example.net", "\nX-Injected: 1", "\rX-Injected: 1",
+        "\n"}) {
     for (const auto& [field, edit] : fields) {
       auto spec = simple_spec();
       edit(spec, breaker);
@@ -300,10 +332,11 @@ TEST(Injection, SafeMessageHasExactlyItsOwnHeaders) {
   EXPECT_EQ(d.message.count("Bcc"), 0u);
   EXPECT_EQ(d.message.count("X-Injected"), 0u);
   std::vector<std::string> names;
-  for (const auto& [n, v] : d.message.headers) names.push_back(n);
-  EXPECT_EQ(names, (std::vector<std::string>{
-                       "From", "To", "Subject", "Date", "Message-ID",
-                       "MIME-Version", "X-Campaign", "Content-Type"}));
+  for (const auto& [n, v] : d.message.headers)
+    names.push_back(n);
+  EXPECT_EQ(names, (std::vector<std::string>{"From", "To", "Subject", "Date",
+                                             "Message-ID", "MIME-Version",
+                                             "X-Campaign", "Content-Type"}));
 }
 
 // ---- message structure --------------------------------------------------
@@ -313,8 +346,9 @@ TEST(Mime, MultipartAlternativeDecodesBackToTheInput) {
   spec.subject = "Café update — 東京 office ☕";
   spec.cc = {{"Doe, Jane", "jane@example.com"}};
   spec.reply_to = Mailbox{"", "replies@example.com"};
-  spec.html = "<html><body><h1>Grüße &amp; more</h1>\n<p>Line</p>"
-              "</body></html>\n";
+  spec.html =
+      "<html><body><h1>Grüße &amp; more</h1>\n<p>Line</p>"
+      "</body></html>\n";
   spec.html = inject_pixel(*spec.html, kUrl);
   auto raw = build_message(spec);
 
@@ -335,7 +369,8 @@ TEST(Mime, MultipartAlternativeDecodesBackToTheInput) {
 TEST(Mime, MostlyNonAsciiHtmlGoesBase64) {
   auto spec = simple_spec();
   std::string html = "<p>";
-  for (int i = 0; i < 200; ++i) html += "東京オフィス";
+  for (int i = 0; i < 200; ++i)
+    html += "東京オフィス";
   spec.html = html + "</p>";
   auto d = decode(build_message(spec));
   EXPECT_EQ(*d.parts[1].header("Content-Transfer-Encoding"), "base64");
@@ -360,24 +395,28 @@ TEST(Mime, QuotedPrintableVectors) {
   for (int round = 0; round < 200; ++round) {
     std::string data;
     auto n = rng() % 400;
-    for (std::size_t i = 0; i < n; ++i) data += static_cast<char>(rng() % 256);
+    for (std::size_t i = 0; i < n; ++i)
+      data += static_cast<char>(rng() % 256);
     data = canonical_line_ends(data);
     auto encoded = quoted_printable(data);
-    for (const auto& line : crlf_lines(encoded)) ASSERT_LE(line.size(), 76u);
+    for (const auto& line : crlf_lines(encoded))
+      ASSERT_LE(line.size(), 76u);
     ASSERT_EQ(decode_quoted_printable(encoded), data);
   }
 }
 
 TEST(Mime, LongMinifiedLineStaysWithinLimits) {  // C06
   std::string html = "<html><body>";
-  for (int i = 0; i < 5000; ++i) html += "<span>x</span>";
+  for (int i = 0; i < 5000; ++i)
+    html += "<span>x</span>";
   html += "</body></html>";
   auto spec = simple_spec();
   spec.html = inject_pixel(html, kUrl);
   auto raw = build_message(spec);
 
   auto head_end = raw.find("\r\n\r\n");
-  for (const auto& line : crlf_lines(raw)) ASSERT_LE(line.size(), 998u);
+  for (const auto& line : crlf_lines(raw))
+    ASSERT_LE(line.size(), 998u);
   for (const auto& line : crlf_lines(raw.substr(head_end + 4)))
     ASSERT_LE(line.size(), 76u);
   auto d = decode(raw);
@@ -405,7 +444,9 @@ TEST(HtmlText, StripsTagsKeepsBlocksDecodesEntities) {
 
 // ---- the pixel (C01, C02) -------------------------------------------------
 
-std::string tag() { return pixel_tag(kUrl); }
+std::string tag() {
+  return pixel_tag(kUrl);
+}
 
 TEST(Pixel, NoClosingBodyAppendsAtTheEnd) {  // C01 a, b, c
   std::string a = "<html><head></head><body><h1>Hi Ann</h1>";
@@ -423,9 +464,9 @@ TEST(Pixel, UpperSpacedRepeatedAndScriptedBodyTags) {  // C02 a-d
   EXPECT_EQ(inject_pixel("<html><body><p>Hi</p></body  ></html>", kUrl),
             "<html><body><p>Hi</p>" + tag() + "</body  ></html>");
   std::string part1 = "<html><body><p>Part 1</p></body></html>\n";
-  EXPECT_EQ(inject_pixel(part1 + "<html><body><p>Part 2</p></body></html>",
-                         kUrl),
-            part1 + "<html><body><p>Part 2</p>" + tag() + "</body></html>");
+  EXPECT_EQ(
+      inject_pixel(part1 + "<html><body><p>Part 2</p></body></html>", kUrl),
+      part1 + "<html><body><p>Part 2</p>" + tag() + "</body></html>");
   EXPECT_EQ(inject_pixel("<html><body><script>var s='</body>';</script>"
                          "<p>Hi</p></body></html>",
                          kUrl),
@@ -453,16 +494,39 @@ TEST(Pixel, EndTagTextThatIsNotATagIsIgnored) {
 }
 
 TEST(Pixel, RemovingThePixelGivesBackTheInput) {  // C02 property
-  const std::vector<std::string> pieces = {
-      "<html>", "<body>", "</body>", "</BODY >", "</html>", "</HTML>",
-      "<p>hi</p>", "<!-- </body> -->", "<!--", "-->", "<script>", "</script>",
-      "var s='</body>';", "<style>", "</style>", "<a href=\"", "\">", "'",
-      "\"", "<", ">", "é東", "\r\n", "<![CDATA[", "]]>", "<br/>", "text"};
+  const std::vector<std::string> pieces = {"<html>",
+                                           "<body>",
+                                           "</body>",
+                                           "</BODY >",
+                                           "</html>",
+                                           "</HTML>",
+                                           "<p>hi</p>",
+                                           "<!-- </body> -->",
+                                           "<!--",
+                                           "-->",
+                                           "<script>",
+                                           "</script>",
+                                           "var s='</body>';",
+                                           "<style>",
+                                           "</style>",
+                                           "<a href=\"",
+                                           "\">",
+                                           "'",
+                                           "\"",
+                                           "<",
+                                           ">",
+                                           "é東",
+                                           "\r\n",
+                                           "<![CDATA[",
+                                           "]]>",
+                                           "<br/>",
+                                           "text"};
   std::mt19937 rng(1234);
   for (int round = 0; round < 2000; ++round) {
     std::string html;
     auto n = rng() % 14;
-    for (std::size_t i = 0; i < n; ++i) html += pieces[rng() % pieces.size()];
+    for (std::size_t i = 0; i < n; ++i)
+      html += pieces[rng() % pieces.size()];
     auto out = inject_pixel(html, kUrl);
     ASSERT_EQ(count_of(out, tag()), 1u) << html;
     auto at = out.find(tag());
@@ -475,9 +539,8 @@ TEST(Pixel, UrlAndWorkerChecks) {
   EXPECT_EQ(pixel_url("https://t.example.com/", "abc"),
             "https://t.example.com/p/abc.gif");
   EXPECT_NO_THROW(check_worker_url("http://127.0.0.1:8787"));
-  for (std::string bad : {"ftp://x", "https://", "https://x\"y",
-                          "https://x y", "https://x/?a", "t.example.com",
-                          "https://x\r\n"})
+  for (std::string bad : {"ftp://x", "https://", "https://x\"y", "https://x y",
+                          "https://x/?a", "t.example.com", "https://x\r\n"})
     EXPECT_THROW(check_worker_url(bad), UsageError) << bad;
 }
 
@@ -499,7 +562,8 @@ class SendCommand : public ::testing::Test {
     auto e = env();
     return load_keys([&](std::string_view name) -> std::optional<std::string> {
       auto it = e.find(std::string(name));
-      if (it == e.end()) return std::nullopt;
+      if (it == e.end())
+        return std::nullopt;
       return it->second;
     });
   }
@@ -514,7 +578,8 @@ class SendCommand : public ::testing::Test {
 
   std::vector<std::string> outbox_files() const {
     std::vector<std::string> out;
-    if (!fs::exists(outbox())) return out;
+    if (!fs::exists(outbox()))
+      return out;
     for (const auto& e : fs::directory_iterator(outbox()))
       out.push_back(e.path().string());
     std::sort(out.begin(), out.end());
@@ -552,31 +617,36 @@ TEST_F(SendCommand, TrackNeedsExactlyOneRecipientAndNoCopies) {
   expect_refused({"--to", "ann@example.com", "--cc", "bob@example.com",
                   "--subject", "Hi", "--body-html", "<p>x</p>", "--track"},
                  "--cc or --bcc");
-  expect_refused({"--to", "ann@example.com", "--bcc", "bob@example.com",
-                  "--subject", "Hi", "--body-html", "<p>x</p>",
-                  "--track-split"},
-                 "--cc or --bcc");
+  expect_refused(
+      {"--to", "ann@example.com", "--bcc", "bob@example.com", "--subject", "Hi",
+       "--body-html", "<p>x</p>", "--track-split"},
+      "--cc or --bcc");
 }
 
 TEST_F(SendCommand, LineBreaksInValuesAreRefused) {  // C05 1-3
   expect_refused({"--to", "ann@example.com", "--subject",
                   "Invoice\r\nBcc: spy@example.net", "--body-html", "<p>x</p>"},
                  "--subject");
-  expect_refused({"--to", "ann@example.com", "--subject", "Invoice\nX-Injected: 1",
-                  "--body-html", "<p>x</p>", "--track"},
-                 "--subject");
-  expect_refused({"--to", "ann@example.com\r\nBcc: spy@example.net", "--subject",
-                  "Hi", "--body-html", "<p>x</p>", "--track-split"},
-                 "--to address");
-  expect_refused({"--to", "ann@example.com", "--from", "Ann\r\nBcc: x@y.org <a@b.org>",
-                  "--subject", "Hi", "--body-html", "<p>x</p>"},
-                 "--from");
-  expect_refused({"--to", "ann@example.com", "--reply-to", "r@x.org\nBcc: x@y.org",
-                  "--subject", "Hi", "--body-html", "<p>x</p>"},
-                 "--reply-to");
-  expect_refused({"--to", "ann@example.com", "--header", "X-A: 1\r\nBcc: x@y.org",
-                  "--subject", "Hi", "--body-html", "<p>x</p>"},
-                 "header X-A");
+  expect_refused(
+      {"--to", "ann@example.com", "--subject", "Invoice\nX-Injected: 1",
+       "--body-html", "<p>x</p>", "--track"},
+      "--subject");
+  expect_refused(
+      {"--to", "ann@example.com\r\nBcc: spy@example.net", "--subject", "Hi",
+       "--body-html", "<p>x</p>", "--track-split"},
+      "--to address");
+  expect_refused(
+      {"--to", "ann@example.com", "--from", "Ann\r\nBcc: x@y.org <a@b.org>",
+       "--subject", "Hi", "--body-html", "<p>x</p>"},
+      "--from");
+  expect_refused(
+      {"--to", "ann@example.com", "--reply-to", "r@x.org\nBcc: x@y.org",
+       "--subject", "Hi", "--body-html", "<p>x</p>"},
+      "--reply-to");
+  expect_refused(
+      {"--to", "ann@example.com", "--header", "X-A: 1\r\nBcc: x@y.org",
+       "--subject", "Hi", "--body-html", "<p>x</p>"},
+      "header X-A");
 }
 
 TEST_F(SendCommand, OtherRefusals) {
@@ -587,11 +657,11 @@ TEST_F(SendCommand, OtherRefusals) {
                        env());
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("unknown transport"), std::string::npos) << r.err;
-  r = t::run_tool("gog-send",
-                       {"--to", "ann@example.com", "--subject", "Hi",
-                        "--body-html", "<p>x</p>", "--track", "--transport",
-                        "outbox:" + outbox().string()},
-                       env());
+  r = t::run_tool(
+      "gog-send",
+      {"--to", "ann@example.com", "--subject", "Hi", "--body-html", "<p>x</p>",
+       "--track", "--transport", "outbox:" + outbox().string()},
+      env());
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("worker url"), std::string::npos) << r.err;
   EXPECT_TRUE(outbox_files().empty());
@@ -604,7 +674,8 @@ struct Written {
 
 Written read_written(const std::string& path) {
   auto raw = slurp(path);
-  for (const auto& line : crlf_lines(raw)) EXPECT_LE(line.size(), 998u);
+  for (const auto& line : crlf_lines(raw))
+    EXPECT_LE(line.size(), 998u);
   auto d = decode(raw);
   Written w{decode_header_words(*d.message.header("To")),
             decode_header_words(*d.message.header("Subject")), d.html, d.text,
@@ -637,8 +708,8 @@ TEST_F(SendCommand, TrackSplitSendsOneTrackedMessagePerRecipient) {  // C04.5
 
   // The ids on stdout are the ones in the pixels, and they open to the
   // bare recipient and the hash of the Unicode subject (C04, C06).
-  EXPECT_TRUE(r.out.starts_with("jane@example.com\t" + jane.tracking_id +
-                                "\t<"))
+  EXPECT_TRUE(
+      r.out.starts_with("jane@example.com\t" + jane.tracking_id + "\t<"))
       << r.out;
   EXPECT_NE(r.out.find("\nann@example.com\t" + ann.tracking_id + "\t<"),
             std::string::npos)
@@ -656,20 +727,22 @@ TEST_F(SendCommand, TrackSplitSendsOneTrackedMessagePerRecipient) {  // C04.5
   auto log = events();
   EXPECT_EQ(count_of(log, "\"type\":\"message.sending\""), 2u);
   EXPECT_EQ(count_of(log, "\"type\":\"message.sent\""), 2u);
-  EXPECT_NE(log.find("\"item\":\"spring/jane@example.com\""), std::string::npos);
+  EXPECT_NE(log.find("\"item\":\"spring/jane@example.com\""),
+            std::string::npos);
   EXPECT_EQ(log.find(jane.tracking_id), std::string::npos);
   EXPECT_NE(log.find(jane.tracking_id.substr(0, 8)), std::string::npos);
 }
 
 TEST_F(SendCommand, LongLineTrackedMessageKeepsThePixelWhole) {  // C06
   std::string html = "<html><body>";
-  for (int i = 0; i < 5000; ++i) html += "<span>x</span>";
+  for (int i = 0; i < 5000; ++i)
+    html += "<span>x</span>";
   html += "</body></html>";
   fs::create_directories(dir_ / "in");
   std::ofstream(dir_ / "in" / "long.html", std::ios::binary) << html;
-  auto r = send({"--to", "ann@example.com", "--subject", "Hi",
-                 "--body-html-file", (dir_ / "in" / "long.html").string(),
-                 "--track", "--json"});
+  auto r =
+      send({"--to", "ann@example.com", "--subject", "Hi", "--body-html-file",
+            (dir_ / "in" / "long.html").string(), "--track", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto out = nlohmann::json::parse(r.out);
   ASSERT_EQ(out.size(), 1u);
@@ -686,8 +759,8 @@ TEST_F(SendCommand, LongLineTrackedMessageKeepsThePixelWhole) {  // C06
 
 TEST_F(SendCommand, UntrackedMessageGoesToEveryone) {
   auto r = send({"--to", "ann@example.com, bob@example.com", "--cc",
-                 "cat@example.com", "--subject", "Weekly report",
-                 "--body-html", "<p>x</p>", "--body-text", "x"});
+                 "cat@example.com", "--subject", "Weekly report", "--body-html",
+                 "<p>x</p>", "--body-text", "x"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(r.out.starts_with("ann@example.com,bob@example.com\t-\t<"))
       << r.out;
@@ -702,9 +775,9 @@ TEST_F(SendCommand, DemoNewsletterGetsOnePixelBeforeItsRealBodyEnd) {
   auto dir = fs::path(GOG_SOURCE_DIR) / "pipelines" / "newsletter";
   auto subject = slurp(dir / "subject.txt");
   subject.pop_back();  // the file's final newline
-  auto r = send({"--to", "ada@example.com", "--subject", subject,
-                 "--body-html-file", (dir / "newsletter.html").string(),
-                 "--track"});
+  auto r =
+      send({"--to", "ada@example.com", "--subject", subject, "--body-html-file",
+            (dir / "newsletter.html").string(), "--track"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
   auto html = slurp(dir / "newsletter.html");

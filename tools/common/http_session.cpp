@@ -16,9 +16,9 @@ Poco::Net::Context::Ptr tls_client_context() {
   static Poco::Net::Context::Ptr context;
   std::call_once(once, [] {
     Poco::Net::initializeSSL();
-    context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "",
-                                     Poco::Net::Context::VERIFY_STRICT, 9,
-                                     true);
+    context =
+        new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "",
+                               Poco::Net::Context::VERIFY_STRICT, 9, true);
     Poco::SharedPtr<Poco::Net::InvalidCertificateHandler> reject =
         new Poco::Net::RejectCertificateHandler(false);
     Poco::Net::SSLManager::instance().initializeClient(nullptr, reject,

@@ -14,7 +14,8 @@ constexpr std::size_t kMaxLocalBytes = 64;
 std::string_view trim(std::string_view s) {
   const char* space = " \t";
   auto first = s.find_first_not_of(space);
-  if (first == std::string_view::npos) return {};
+  if (first == std::string_view::npos)
+    return {};
   auto last = s.find_last_not_of(space);
   return s.substr(first, last - first + 1);
 }
@@ -36,11 +37,14 @@ bool is_atext(char c) {
 }
 
 bool is_dot_atom(std::string_view s, bool (*allowed)(char)) {
-  if (s.empty() || s.front() == '.' || s.back() == '.') return false;
+  if (s.empty() || s.front() == '.' || s.back() == '.')
+    return false;
   char previous = 0;
   for (char c : s) {
-    if (c == '.' && previous == '.') return false;
-    if (c != '.' && !allowed(c)) return false;
+    if (c == '.' && previous == '.')
+      return false;
+    if (c != '.' && !allowed(c))
+      return false;
     previous = c;
   }
   return true;
@@ -53,7 +57,8 @@ bool is_domain_char(char c) {
 
 // Labels of letters, digits and inner hyphens, 63 at most each.
 bool is_domain(std::string_view domain) {
-  if (!is_dot_atom(domain, is_domain_char)) return false;
+  if (!is_dot_atom(domain, is_domain_char))
+    return false;
   std::size_t begin = 0;
   while (begin <= domain.size()) {
     auto end = std::min(domain.find('.', begin), domain.size());
@@ -71,21 +76,27 @@ std::string address_problem(std::string_view a) {
   if (a.find_first_of("\r\n") != std::string_view::npos)
     return "contains a line break";
   for (unsigned char c : a) {
-    if (c < 0x20 || c == 0x7f) return "contains a control character";
-    if (c >= 0x80) return "non-ASCII addresses are not supported";
+    if (c < 0x20 || c == 0x7f)
+      return "contains a control character";
+    if (c >= 0x80)
+      return "non-ASCII addresses are not supported";
   }
   if (a.find_first_of(" \t") != std::string_view::npos)
     return "contains a space";
   auto at = a.find('@');
-  if (at == std::string_view::npos) return "missing '@'";
-  if (a.find('@', at + 1) != std::string_view::npos) return "more than one '@'";
-  if (a.size() > kMaxAddressBytes) return "longer than 320 bytes";
+  if (at == std::string_view::npos)
+    return "missing '@'";
+  if (a.find('@', at + 1) != std::string_view::npos)
+    return "more than one '@'";
+  if (a.size() > kMaxAddressBytes)
+    return "longer than 320 bytes";
   auto local = a.substr(0, at);
   auto domain = a.substr(at + 1);
   if (local.empty() || local.size() > kMaxLocalBytes ||
       !is_dot_atom(local, is_atext))
     return "invalid local part before '@'";
-  if (!is_domain(domain)) return "invalid domain after '@'";
+  if (!is_domain(domain))
+    return "invalid domain after '@'";
   return {};
 }
 
@@ -95,7 +106,8 @@ std::string unquote_name(std::string_view name) {
     return std::string(name);
   std::string out;
   for (std::size_t i = 1; i + 1 < name.size(); ++i) {
-    if (name[i] == '\\' && i + 2 < name.size()) ++i;
+    if (name[i] == '\\' && i + 2 < name.size())
+      ++i;
     out += name[i];
   }
   return out;
@@ -104,13 +116,16 @@ std::string unquote_name(std::string_view name) {
 bool valid_utf8(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = c < 0x80 ? 1 : c >= 0xc2 && c < 0xe0 ? 2
-                                 : c >= 0xe0 && c < 0xf0 ? 3
-                                 : c >= 0xf0 && c < 0xf5 ? 4
-                                                         : 0;
-    if (n == 0 || i + n > s.size()) return false;
+    std::size_t n = c < 0x80                ? 1
+                    : c >= 0xc2 && c < 0xe0 ? 2
+                    : c >= 0xe0 && c < 0xf0 ? 3
+                    : c >= 0xf0 && c < 0xf5 ? 4
+                                            : 0;
+    if (n == 0 || i + n > s.size())
+      return false;
     for (std::size_t k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80)
+        return false;
     // Overlong three- and four-byte forms, surrogates and > U+10FFFF.
     auto c1 = static_cast<unsigned char>(n > 1 ? s[i + 1] : 0);
     if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0) ||
@@ -133,12 +148,14 @@ void check_header_text(std::string_view text, std::string_view field) {
   for (unsigned char c : text)
     if ((c < 0x20 && c != '\t') || c == 0x7f)
       problem("contains a control character");
-  if (!valid_utf8(text)) problem("is not valid UTF-8");
+  if (!valid_utf8(text))
+    problem("is not valid UTF-8");
 }
 
 void check_address(std::string_view address, std::string_view field) {
   auto problem = address_problem(address);
-  if (!problem.empty()) reject(field, "address", address, problem);
+  if (!problem.empty())
+    reject(field, "address", address, problem);
 }
 
 std::vector<std::string> split_mailbox_list(std::string_view text) {
@@ -153,9 +170,12 @@ std::vector<std::string> split_mailbox_list(std::string_view text) {
       current += text[++i];
       continue;
     }
-    if (c == '"') in_quotes = !in_quotes;
-    if (!in_quotes && c == '<') ++angle;
-    if (!in_quotes && c == '>' && angle > 0) --angle;
+    if (c == '"')
+      in_quotes = !in_quotes;
+    if (!in_quotes && c == '<')
+      ++angle;
+    if (!in_quotes && c == '>' && angle > 0)
+      --angle;
     if (c == ',' && !in_quotes && angle == 0) {
       items.emplace_back(trim(current));
       current.clear();

@@ -10,7 +10,9 @@ char lower(char c) {
   return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
 }
 
-bool is_alpha(char c) { return std::isalpha(static_cast<unsigned char>(c)); }
+bool is_alpha(char c) {
+  return std::isalpha(static_cast<unsigned char>(c));
+}
 
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
@@ -18,9 +20,11 @@ bool is_space(char c) {
 
 bool starts_with_nocase(std::string_view s, std::size_t at,
                         std::string_view prefix) {
-  if (at > s.size() || s.size() - at < prefix.size()) return false;
+  if (at > s.size() || s.size() - at < prefix.size())
+    return false;
   for (std::size_t i = 0; i < prefix.size(); ++i)
-    if (lower(s[at + i]) != prefix[i]) return false;
+    if (lower(s[at + i]) != prefix[i])
+      return false;
   return true;
 }
 
@@ -40,7 +44,8 @@ std::size_t skip_attributes(std::string_view s, std::size_t i) {
       continue;
     }
     ++i;
-    while (i < s.size() && is_space(s[i])) ++i;
+    while (i < s.size() && is_space(s[i]))
+      ++i;
     if (i < s.size() && (s[i] == '"' || s[i] == '\'')) {
       auto close = s.find(s[i], i + 1);
       i = close == std::string_view::npos ? s.size() : close + 1;
@@ -57,7 +62,8 @@ std::optional<HtmlToken> read_tag(std::string_view s, std::size_t at) {
     tag.kind = HtmlToken::kEndTag;
     ++i;
   }
-  if (i >= s.size() || !is_alpha(s[i])) return std::nullopt;
+  if (i >= s.size() || !is_alpha(s[i]))
+    return std::nullopt;
   while (i < s.size() && !is_space(s[i]) && s[i] != '/' && s[i] != '>')
     tag.name += lower(s[i++]);
   tag.end = skip_attributes(s, i);
@@ -75,7 +81,8 @@ std::size_t raw_text_end(std::string_view s, std::size_t from,
   for (auto i = s.find("</", from); i != std::string_view::npos;
        i = s.find("</", i + 2)) {
     auto after = i + 2 + name.size();
-    if (!starts_with_nocase(s, i + 2, name)) continue;
+    if (!starts_with_nocase(s, i + 2, name))
+      continue;
     if (after >= s.size() || is_space(s[after]) || s[after] == '/' ||
         s[after] == '>')
       return i;
@@ -86,10 +93,14 @@ std::size_t raw_text_end(std::string_view s, std::size_t from,
 // Where a markup declaration (`<!...`) or processing instruction ends.
 std::size_t skip_declaration(std::string_view s, std::size_t at) {
   // `<!-->` and `<!--->` are complete (empty) comments in HTML.
-  if (s.compare(at, 5, "<!-->") == 0) return at + 5;
-  if (s.compare(at, 6, "<!--->") == 0) return at + 6;
-  if (s.compare(at, 4, "<!--") == 0) return skip_past(s, at + 4, "-->");
-  if (s.compare(at, 9, "<![CDATA[") == 0) return skip_past(s, at + 9, "]]>");
+  if (s.compare(at, 5, "<!-->") == 0)
+    return at + 5;
+  if (s.compare(at, 6, "<!--->") == 0)
+    return at + 6;
+  if (s.compare(at, 4, "<!--") == 0)
+    return skip_past(s, at + 4, "-->");
+  if (s.compare(at, 9, "<![CDATA[") == 0)
+    return skip_past(s, at + 9, "]]>");
   return skip_past(s, at + 2, ">");
 }
 
@@ -103,7 +114,8 @@ void scan_html(std::string_view s,
                const std::function<void(const HtmlToken&)>& visit) {
   std::size_t text_begin = 0;
   auto flush_text = [&](std::size_t upto) {
-    if (upto > text_begin) visit({HtmlToken::kText, text_begin, upto, {}});
+    if (upto > text_begin)
+      visit({HtmlToken::kText, text_begin, upto, {}});
   };
 
   std::size_t i = 0;
@@ -126,7 +138,8 @@ void scan_html(std::string_view s,
       continue;
 
     auto raw_end = raw_text_end(s, i, token->name);
-    if (raw_end > i) visit({HtmlToken::kRawText, i, raw_end, token->name});
+    if (raw_end > i)
+      visit({HtmlToken::kRawText, i, raw_end, token->name});
     i = text_begin = raw_end;
   }
   flush_text(s.size());
@@ -136,28 +149,34 @@ std::optional<std::string> html_attribute(std::string_view tag,
                                           std::string_view name) {
   std::size_t i = tag.find_first_of(" \t\r\n\f/>");
   while (i < tag.size()) {
-    while (i < tag.size() && (is_space(tag[i]) || tag[i] == '/')) ++i;
+    while (i < tag.size() && (is_space(tag[i]) || tag[i] == '/'))
+      ++i;
     auto name_begin = i;
     while (i < tag.size() && !is_space(tag[i]) && tag[i] != '=' &&
            tag[i] != '>' && tag[i] != '/')
       ++i;
     bool wanted = i - name_begin == name.size() &&
                   starts_with_nocase(tag, name_begin, name);
-    while (i < tag.size() && is_space(tag[i])) ++i;
+    while (i < tag.size() && is_space(tag[i]))
+      ++i;
     if (i >= tag.size() || tag[i] != '=') {
-      if (wanted) return std::string();
-      if (i < tag.size() && tag[i] == '>') break;
+      if (wanted)
+        return std::string();
+      if (i < tag.size() && tag[i] == '>')
+        break;
       continue;
     }
     ++i;
-    while (i < tag.size() && is_space(tag[i])) ++i;
+    while (i < tag.size() && is_space(tag[i]))
+      ++i;
     std::size_t value_begin = i, value_end;
     if (i < tag.size() && (tag[i] == '"' || tag[i] == '\'')) {
       value_begin = i + 1;
       value_end = std::min(tag.find(tag[i], value_begin), tag.size());
       i = value_end + 1;
     } else {
-      while (i < tag.size() && !is_space(tag[i]) && tag[i] != '>') ++i;
+      while (i < tag.size() && !is_space(tag[i]) && tag[i] != '>')
+        ++i;
       value_end = i;
     }
     if (wanted)

@@ -13,27 +13,24 @@ namespace {
 // The references that newsletters actually use; &nbsp; becomes a plain
 // space because the text part has no layout to protect.
 const std::map<std::string_view, std::string_view> kEntities = {
-    {"amp", "&"},      {"lt", "<"},       {"gt", ">"},
-    {"quot", "\""},    {"apos", "'"},     {"nbsp", " "},
-    {"copy", "©"},     {"reg", "®"},      {"trade", "™"},
-    {"hellip", "…"},   {"mdash", "—"},    {"ndash", "–"},
-    {"lsquo", "‘"},    {"rsquo", "’"},    {"ldquo", "“"},
-    {"rdquo", "”"},    {"laquo", "«"},    {"raquo", "»"},
-    {"bull", "•"},     {"middot", "·"},   {"euro", "€"},
-    {"pound", "£"},    {"yen", "¥"},      {"cent", "¢"},
-    {"deg", "°"},      {"times", "×"},    {"shy", ""},
-    {"zwnj", ""},      {"zwj", ""},       {"thinsp", " "},
-    {"ensp", " "},     {"emsp", " "},
+    {"amp", "&"},   {"lt", "<"},     {"gt", ">"},    {"quot", "\""},
+    {"apos", "'"},  {"nbsp", " "},   {"copy", "©"},  {"reg", "®"},
+    {"trade", "™"}, {"hellip", "…"}, {"mdash", "—"}, {"ndash", "–"},
+    {"lsquo", "‘"}, {"rsquo", "’"},  {"ldquo", "“"}, {"rdquo", "”"},
+    {"laquo", "«"}, {"raquo", "»"},  {"bull", "•"},  {"middot", "·"},
+    {"euro", "€"},  {"pound", "£"},  {"yen", "¥"},   {"cent", "¢"},
+    {"deg", "°"},   {"times", "×"},  {"shy", ""},    {"zwnj", ""},
+    {"zwj", ""},    {"thinsp", " "}, {"ensp", " "},  {"emsp", " "},
 };
 
 const std::set<std::string_view> kParagraphTags = {
-    "p",  "h1", "h2",    "h3",         "h4", "h5", "h6",
+    "p",  "h1", "h2",    "h3",         "h4",  "h5", "h6",
     "ul", "ol", "table", "blockquote", "pre", "hr"};
 
 const std::set<std::string_view> kLineTags = {
-    "br",     "div",  "li",      "tr",   "section", "article",    "header",
-    "footer", "nav",  "aside",   "main", "address", "dl",         "dt",
-    "dd",     "form", "fieldset", "figure", "figcaption", "center", "body"};
+    "br",     "div",  "li",       "tr",     "section",    "article", "header",
+    "footer", "nav",  "aside",    "main",   "address",    "dl",      "dt",
+    "dd",     "form", "fieldset", "figure", "figcaption", "center",  "body"};
 
 void append_utf8(std::string& out, char32_t cp) {
   if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
@@ -61,7 +58,8 @@ std::size_t decode_numeric(std::string_view text, std::size_t at,
                            std::string& out) {
   std::size_t i = at + 2;
   bool hex = i < text.size() && (text[i] == 'x' || text[i] == 'X');
-  if (hex) ++i;
+  if (hex)
+    ++i;
   char32_t cp = 0;
   std::size_t digits = 0;
   for (; i < text.size() && text[i] != ';'; ++i, ++digits) {
@@ -69,10 +67,12 @@ std::size_t decode_numeric(std::string_view text, std::size_t at,
             : hex && std::isxdigit(static_cast<unsigned char>(text[i]))
                 ? (text[i] | 0x20) - 'a' + 10
                 : -1;
-    if (d < 0 || digits >= 8) return 0;
+    if (d < 0 || digits >= 8)
+      return 0;
     cp = cp * (hex ? 16 : 10) + d;
   }
-  if (digits == 0 || i >= text.size()) return 0;
+  if (digits == 0 || i >= text.size())
+    return 0;
   append_utf8(out, cp);
   return i + 1 - at;
 }
@@ -80,9 +80,11 @@ std::size_t decode_numeric(std::string_view text, std::size_t at,
 std::size_t decode_named(std::string_view text, std::size_t at,
                          std::string& out) {
   auto semi = text.find(';', at);
-  if (semi == std::string_view::npos || semi - at > 10) return 0;
+  if (semi == std::string_view::npos || semi - at > 10)
+    return 0;
   auto found = kEntities.find(text.substr(at + 1, semi - at - 1));
-  if (found == kEntities.end()) return 0;
+  if (found == kEntities.end())
+    return 0;
   out += found->second;
   return semi + 1 - at;
 }
@@ -116,7 +118,8 @@ class TextBuilder {
 
 void TextBuilder::text(std::string_view decoded) {
   for (char c : decoded) {
-    if (c == '\r') continue;
+    if (c == '\r')
+      continue;
     if (pre_ == 0 && is_html_space(c)) {
       pending_space_ = true;
       continue;
@@ -130,23 +133,36 @@ void TextBuilder::text(std::string_view decoded) {
 
 void TextBuilder::line_break(int lines) {
   pending_space_ = false;
-  while (!out_.empty() && out_.back() == ' ') out_.pop_back();
-  if (out_.empty()) return;
+  while (!out_.empty() && out_.back() == ' ')
+    out_.pop_back();
+  if (out_.empty())
+    return;
   int have = 0;
-  for (auto i = out_.rbegin(); i != out_.rend() && *i == '\n'; ++i) ++have;
-  for (; have < lines; ++have) out_ += '\n';
+  for (auto i = out_.rbegin(); i != out_.rend() && *i == '\n'; ++i)
+    ++have;
+  for (; have < lines; ++have)
+    out_ += '\n';
 }
 
 void TextBuilder::start_tag(const std::string& name, std::string_view tag) {
-  if (name == "head") in_head_ = true;
-  if (name == "body") in_head_ = false;
-  if (name == "pre") ++pre_;
-  if (kParagraphTags.contains(name)) line_break(2);
-  if (kLineTags.contains(name)) line_break(1);
-  if (name == "li") out_ += "- ";
-  if (name == "hr") out_ += "----\n";
-  if (name == "td" || name == "th") pending_space_ = true;
-  if (name != "a") return;
+  if (name == "head")
+    in_head_ = true;
+  if (name == "body")
+    in_head_ = false;
+  if (name == "pre")
+    ++pre_;
+  if (kParagraphTags.contains(name))
+    line_break(2);
+  if (kLineTags.contains(name))
+    line_break(1);
+  if (name == "li")
+    out_ += "- ";
+  if (name == "hr")
+    out_ += "----\n";
+  if (name == "td" || name == "th")
+    pending_space_ = true;
+  if (name != "a")
+    return;
 
   auto href = decode_entities(html_attribute(tag, "href").value_or(""));
   bool shown = href.starts_with("http://") || href.starts_with("https://") ||
@@ -155,18 +171,25 @@ void TextBuilder::start_tag(const std::string& name, std::string_view tag) {
 }
 
 void TextBuilder::end_tag(const std::string& name) {
-  if (name == "head") in_head_ = false;
-  if (name == "pre" && pre_ > 0) --pre_;
-  if (kParagraphTags.contains(name)) line_break(2);
-  if (kLineTags.contains(name) && name != "br") line_break(1);
-  if (name != "a" || links_.empty()) return;
+  if (name == "head")
+    in_head_ = false;
+  if (name == "pre" && pre_ > 0)
+    --pre_;
+  if (kParagraphTags.contains(name))
+    line_break(2);
+  if (kLineTags.contains(name) && name != "br")
+    line_break(1);
+  if (name != "a" || links_.empty())
+    return;
 
   auto link = links_.back();
   links_.pop_back();
-  if (link.href.empty()) return;
+  if (link.href.empty())
+    return;
   auto shown = out_.substr(std::min(link.text_begin, out_.size()));
   auto bare = link.href.substr(link.href.starts_with("mailto:") ? 7 : 0);
-  if (shown.find(bare) != std::string::npos) return;
+  if (shown.find(bare) != std::string::npos)
+    return;
   out_ += shown.empty() ? link.href : " (" + link.href + ")";
 }
 
@@ -177,15 +200,18 @@ std::string TextBuilder::finish() {
   std::size_t begin = 0;
   while (begin < out_.size()) {
     auto end = out_.find('\n', begin);
-    if (end == std::string::npos) end = out_.size();
+    if (end == std::string::npos)
+      end = out_.size();
     auto line = out_.substr(begin, end - begin);
-    while (!line.empty() && line.back() == ' ') line.pop_back();
+    while (!line.empty() && line.back() == ' ')
+      line.pop_back();
     blank = line.empty() ? blank + 1 : 0;
     if ((blank == 0 || blank == 1) && !(line.empty() && result.empty()))
       result += line + '\n';
     begin = end + 1;
   }
-  while (result.size() > 1 && result.ends_with("\n\n")) result.pop_back();
+  while (result.size() > 1 && result.ends_with("\n\n"))
+    result.pop_back();
   return result;
 }
 
@@ -219,7 +245,8 @@ std::string html_to_text(std::string_view html) {
         builder.end_tag(token.name);
         break;
       case HtmlToken::kText:
-        if (!builder.skipping()) builder.text(decode_entities(raw));
+        if (!builder.skipping())
+          builder.text(decode_entities(raw));
         break;
       case HtmlToken::kRawText:
         if (token.name == "textarea" || token.name == "xmp")

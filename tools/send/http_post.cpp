@@ -40,7 +40,8 @@ HttpResponse http_post(const std::string& url, const std::string& content_type,
                                    Poco::Net::HTTPMessage::HTTP_1_1);
     request.setContentType(content_type);
     request.setContentLength(static_cast<std::streamsize>(body.size()));
-    for (const auto& [name, value] : headers) request.set(name, value);
+    for (const auto& [name, value] : headers)
+      request.set(name, value);
     session->sendRequest(request) << body;
 
     Poco::Net::HTTPResponse response;

@@ -14,8 +14,8 @@
 namespace gog::send {
 namespace {
 
-constexpr std::size_t kFoldAt = 76;       // header lines, RFC 2047 limit
-constexpr std::size_t kMaxWord = 75;      // one encoded-word, RFC 2047
+constexpr std::size_t kFoldAt = 76;         // header lines, RFC 2047 limit
+constexpr std::size_t kMaxWord = 75;        // one encoded-word, RFC 2047
 constexpr std::size_t kMaxPlainAtom = 900;  // below the 998 hard limit
 constexpr std::size_t kMaxHeaderName = 40;  // leaves room for a word
 
@@ -49,7 +49,8 @@ bool needs_encoding(std::string_view text) {
   if (std::any_of(text.begin(), text.end(),
                   [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
     return true;
-  if (text.find("=?") != std::string_view::npos) return true;
+  if (text.find("=?") != std::string_view::npos)
+    return true;
   if (!text.empty() && (text.front() == ' ' || text.front() == '\t' ||
                         text.back() == ' ' || text.back() == '\t'))
     return true;
@@ -70,7 +71,8 @@ class Folder {
   }
 
   void add(std::string_view atom) {
-    if (column_ + 1 + atom.size() > kFoldAt && !line_empty_) break_line();
+    if (column_ + 1 + atom.size() > kFoldAt && !line_empty_)
+      break_line();
     out_ += ' ';
     out_ += atom;
     column_ += 1 + atom.size();
@@ -84,7 +86,8 @@ class Folder {
       break_line();
       room = kMaxWord;
     }
-    for (const auto& word : encoded_words(text, room)) add(word);
+    for (const auto& word : encoded_words(text, room))
+      add(word);
   }
 
   std::string str() const { return out_; }
@@ -102,7 +105,8 @@ class Folder {
 };
 
 bool is_phrase_char(char c) {
-  if (std::isalnum(static_cast<unsigned char>(c))) return true;
+  if (std::isalnum(static_cast<unsigned char>(c)))
+    return true;
   return std::string_view("!#$%&'*+-/=?^_`{|}~ ").find(c) !=
          std::string_view::npos;
 }
@@ -110,7 +114,8 @@ bool is_phrase_char(char c) {
 std::string quote_phrase(std::string_view name) {
   std::string out = "\"";
   for (char c : name) {
-    if (c == '"' || c == '\\') out += '\\';
+    if (c == '"' || c == '\\')
+      out += '\\';
     out += c;
   }
   return out + "\"";
@@ -122,7 +127,8 @@ void add_phrase(Folder& folder, std::string_view name) {
   if (needs_encoding(name) || (!plain && name.size() > kMaxPlainAtom)) {
     folder.add_encoded(name);
   } else if (plain) {
-    for (const auto& word : split_spaces(name)) folder.add(word);
+    for (const auto& word : split_spaces(name))
+      folder.add(word);
   } else {
     folder.add(quote_phrase(name));
   }
@@ -157,34 +163,44 @@ void check_mailboxes(const std::vector<Mailbox>& list,
 
 void check_custom_header(const Header& h) {
   static const std::array<std::string_view, 11> kOwn = {
-      "from",    "to",         "cc",           "bcc",
-      "reply-to", "subject",   "date",         "message-id",
-      "mime-version", "content-type", "content-transfer-encoding"};
+      "from",
+      "to",
+      "cc",
+      "bcc",
+      "reply-to",
+      "subject",
+      "date",
+      "message-id",
+      "mime-version",
+      "content-type",
+      "content-transfer-encoding"};
   auto lower = h.name;
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return std::tolower(c); });
-  bool name_ok =
-      !h.name.empty() && h.name.size() <= kMaxHeaderName &&
-      std::all_of(h.name.begin(), h.name.end(), [](unsigned char c) {
-        return std::isalnum(c) || c == '-';
-      });
+  bool name_ok = !h.name.empty() && h.name.size() <= kMaxHeaderName &&
+                 std::all_of(h.name.begin(), h.name.end(), [](unsigned char c) {
+                   return std::isalnum(c) || c == '-';
+                 });
   if (!name_ok || std::find(kOwn.begin(), kOwn.end(), lower) != kOwn.end())
-    throw UsageError("header name " + quoted(h.name) +
-                         ": not a custom header name",
-                     "use letters, digits and '-', at most 40, and not a "
-                     "header gog writes itself");
+    throw UsageError(
+        "header name " + quoted(h.name) + ": not a custom header name",
+        "use letters, digits and '-', at most 40, and not a "
+        "header gog writes itself");
   check_field(h.value, "header " + h.name);
 }
 
 void check_spec(const MessageSpec& spec) {
-  if (spec.from) check_mailboxes({*spec.from}, "--from");
-  if (spec.reply_to) check_mailboxes({*spec.reply_to}, "--reply-to");
+  if (spec.from)
+    check_mailboxes({*spec.from}, "--from");
+  if (spec.reply_to)
+    check_mailboxes({*spec.reply_to}, "--reply-to");
   check_mailboxes(spec.to, "--to");
   check_mailboxes(spec.cc, "--cc");
   check_mailboxes(spec.bcc, "--bcc");
   check_field(spec.subject, "--subject");
   check_field(spec.message_id, "message id");
-  for (const auto& h : spec.headers) check_custom_header(h);
+  for (const auto& h : spec.headers)
+    check_custom_header(h);
   if (spec.to.empty())
     throw UsageError("--to '': no recipient", "pass --to user@example.com");
   if (!spec.html && !spec.text)
@@ -215,16 +231,21 @@ std::string body_part(std::string_view type, std::string_view content) {
 std::string headers_of(const MessageSpec& spec) {
   std::string out;
   auto line = [&](const std::string& field) { out += field + "\r\n"; };
-  if (spec.from) line(address_header("From", {*spec.from}));
+  if (spec.from)
+    line(address_header("From", {*spec.from}));
   line(address_header("To", spec.to));
-  if (!spec.cc.empty()) line(address_header("Cc", spec.cc));
-  if (!spec.bcc.empty()) line(address_header("Bcc", spec.bcc));
-  if (spec.reply_to) line(address_header("Reply-To", {*spec.reply_to}));
+  if (!spec.cc.empty())
+    line(address_header("Cc", spec.cc));
+  if (!spec.bcc.empty())
+    line(address_header("Bcc", spec.bcc));
+  if (spec.reply_to)
+    line(address_header("Reply-To", {*spec.reply_to}));
   line(unstructured_header("Subject", spec.subject));
   line("Date: " + rfc5322_date(spec.date));
   line("Message-ID: " + spec.message_id);
   line("MIME-Version: 1.0");
-  for (const auto& h : spec.headers) line(unstructured_header(h.name, h.value));
+  for (const auto& h : spec.headers)
+    line(unstructured_header(h.name, h.value));
   return out;
 }
 
@@ -234,7 +255,8 @@ std::vector<std::string> encoded_words(std::string_view text,
                                        std::size_t first_room) {
   std::vector<std::string> words;
   auto capacity = word_capacity(first_room);
-  if (capacity < 6) capacity = word_capacity(kMaxWord);
+  if (capacity < 6)
+    capacity = word_capacity(kMaxWord);
 
   std::size_t begin = 0;
   do {
@@ -249,13 +271,13 @@ std::vector<std::string> encoded_words(std::string_view text,
   return words;
 }
 
-std::string unstructured_header(std::string_view name,
-                                std::string_view value) {
+std::string unstructured_header(std::string_view name, std::string_view value) {
   Folder folder(name);
   if (needs_encoding(value)) {
     folder.add_encoded(value);
   } else {
-    for (const auto& word : split_spaces(value)) folder.add(word);
+    for (const auto& word : split_spaces(value))
+      folder.add(word);
   }
   return folder.str();
 }
@@ -282,7 +304,8 @@ std::string canonical_line_ends(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '\r' || text[i] == '\n') {
       out += "\r\n";
-      if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n')
+        ++i;
       continue;
     }
     out += text[i];
@@ -324,7 +347,8 @@ std::string base64_lines(std::string_view data) {
   auto flat = core::base64_encode(data, core::Alphabet::kStandard, true);
   std::string out;
   for (std::size_t i = 0; i < flat.size(); i += kFoldAt) {
-    if (i > 0) out += "\r\n";
+    if (i > 0)
+      out += "\r\n";
     out += flat.substr(i, kFoldAt);
   }
   return out;
@@ -363,8 +387,7 @@ std::string build_message(const MessageSpec& spec) {
   return head + "Content-Type: multipart/alternative;\r\n boundary=\"" +
          boundary + "\"\r\n\r\n--" + boundary + "\r\n" +
          body_part("text/plain", text) + "\r\n--" + boundary + "\r\n" +
-         body_part("text/html", *spec.html) + "\r\n--" + boundary +
-         "--\r\n";
+         body_part("text/html", *spec.html) + "\r\n--" + boundary + "--\r\n";
 }
 
 }  // namespace gog::send

@@ -16,9 +16,12 @@ struct EndTags {
 EndTags find_end_tags(std::string_view html) {
   EndTags found;
   scan_html(html, [&](const HtmlToken& token) {
-    if (token.kind != HtmlToken::kEndTag) return;
-    if (token.name == "body") found.body = token.begin;
-    if (token.name == "html") found.html = token.begin;
+    if (token.kind != HtmlToken::kEndTag)
+      return;
+    if (token.name == "body")
+      found.body = token.begin;
+    if (token.name == "html")
+      found.html = token.begin;
   });
   return found;
 }
@@ -40,8 +43,10 @@ std::string pixel_tag(std::string_view url) {
 
 std::size_t pixel_offset(std::string_view html) {
   auto tags = find_end_tags(html);
-  if (tags.body) return *tags.body;
-  if (tags.html) return *tags.html;
+  if (tags.body)
+    return *tags.body;
+  if (tags.html)
+    return *tags.html;
   return html.size();
 }
 
@@ -61,10 +66,11 @@ void check_worker_url(std::string_view url) {
   };
   if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0)
     bad("must start with https:// or http://");
-  if (url.find("://") + 3 >= url.size()) bad("has no host");
+  if (url.find("://") + 3 >= url.size())
+    bad("has no host");
   for (unsigned char c : url) {
-    if (c <= 0x20 || c >= 0x7f || std::string_view("\"'<>\\`").find(c) !=
-                                      std::string_view::npos)
+    if (c <= 0x20 || c >= 0x7f ||
+        std::string_view("\"'<>\\`").find(c) != std::string_view::npos)
       bad("contains a character that cannot stand in a URL");
   }
   if (url.find_first_of("?#") != std::string_view::npos)

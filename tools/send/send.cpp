@@ -77,29 +77,34 @@ struct Plan {
 
 std::optional<Mailbox> optional_mailbox(const std::string& text,
                                         const char* field) {
-  if (text.empty()) return std::nullopt;
+  if (text.empty())
+    return std::nullopt;
   return parse_mailbox(text, field);
 }
 
-std::vector<Mailbox> optional_list(const std::string& text,
-                                   const char* field) {
-  if (text.empty()) return {};
+std::vector<Mailbox> optional_list(const std::string& text, const char* field) {
+  if (text.empty())
+    return {};
   return parse_mailbox_list(text, field);
 }
 
 Header parse_header_option(const std::string& text) {
   auto colon = text.find(':');
   if (colon == std::string::npos)
-    throw UsageError("--header " + gog::quoted(text) + ": expected 'Name: value'",
-                     "for example --header 'X-Campaign: spring'");
+    throw UsageError(
+        "--header " + gog::quoted(text) + ": expected 'Name: value'",
+        "for example --header 'X-Campaign: spring'");
   auto value = text.substr(colon + 1);
-  if (!value.empty() && value.front() == ' ') value.erase(0, 1);
+  if (!value.empty() && value.front() == ' ')
+    value.erase(0, 1);
   return {text.substr(0, colon), value};
 }
 
 std::optional<std::string> read_html(const Options& o) {
-  if (o.html) return o.html;
-  if (!o.html_file) return std::nullopt;
+  if (o.html)
+    return o.html;
+  if (!o.html_file)
+    return std::nullopt;
   if (*o.html_file == "-")
     return std::string(std::istreambuf_iterator<char>(std::cin), {});
   return read_file(*o.html_file);
@@ -112,7 +117,8 @@ void check_tracking_shape(const Plan& plan) {
                      "pass --body-html or --body-html-file; a text-only "
                      "message cannot carry a pixel");
   if (!plan.cc.empty() || !plan.bcc.empty())
-    throw UsageError(std::string(flag) + " '': cannot be used with --cc or "
+    throw UsageError(std::string(flag) +
+                         " '': cannot be used with --cc or "
                          "--bcc",
                      "every copy would carry the same pixel, so opens could "
                      "not be told apart; send tracked copies with "
@@ -130,7 +136,8 @@ void drop_duplicate_recipients(std::vector<Mailbox>& to) {
   std::vector<Mailbox> kept;
   for (auto& m : to) {
     auto key = m.address;
-    for (auto& c : key) c = static_cast<char>(std::tolower(c));
+    for (auto& c : key)
+      c = static_cast<char>(std::tolower(c));
     if (seen.insert(key).second) {
       kept.push_back(std::move(m));
     } else {
@@ -148,7 +155,8 @@ Plan make_plan(const Options& o) {
   plan.to = parse_mailbox_list(o.to, "--to");
   plan.cc = optional_list(o.cc, "--cc");
   plan.bcc = optional_list(o.bcc, "--bcc");
-  for (const auto& h : o.headers) plan.headers.push_back(parse_header_option(h));
+  for (const auto& h : o.headers)
+    plan.headers.push_back(parse_header_option(h));
   check_header_text(o.subject, "--subject");
   plan.html = read_html(o);
   plan.text = o.text;
@@ -158,8 +166,10 @@ Plan make_plan(const Options& o) {
 
   plan.split = o.track_split;
   plan.track = o.track || o.track_split;
-  if (plan.track) check_tracking_shape(plan);
-  if (plan.split) drop_duplicate_recipients(plan.to);
+  if (plan.track)
+    check_tracking_shape(plan);
+  if (plan.split)
+    drop_duplicate_recipients(plan.to);
   return plan;
 }
 
@@ -176,7 +186,8 @@ std::string resolve_account(const Config& config, const Options& o,
   try {
     return config.resolve_account(o.account);
   } catch (const UsageError&) {
-    if (needed) throw;
+    if (needed)
+      throw;
     return {};
   }
 }
@@ -190,15 +201,17 @@ Tracking load_tracking(const Config& config, const Options& o,
                        const std::string& account) {
   Tracking t;
   t.worker_url = o.worker_url;
-  if (t.worker_url.empty()) t.worker_url = env("GOG_WORKER_URL").value_or("");
+  if (t.worker_url.empty())
+    t.worker_url = env("GOG_WORKER_URL").value_or("");
   if (t.worker_url.empty()) {
-    if (auto a = config.account(account)) t.worker_url = a->worker_url;
+    if (auto a = config.account(account))
+      t.worker_url = a->worker_url;
   }
   if (t.worker_url.empty())
-    throw UsageError("worker url for account " + gog::quoted(account) +
-                         ": not configured",
-                     "pass --worker-url, set GOG_WORKER_URL, or run "
-                     "'gog gmail track setup'");
+    throw UsageError(
+        "worker url for account " + gog::quoted(account) + ": not configured",
+        "pass --worker-url, set GOG_WORKER_URL, or run "
+        "'gog gmail track setup'");
   check_worker_url(t.worker_url);
   t.keys = keys_for_account(account);
   return t;
@@ -212,33 +225,43 @@ struct Prepared {
 
 std::string recipients_of(const std::vector<Mailbox>& list) {
   std::string out;
-  for (const auto& m : list) out += (out.empty() ? "" : ",") + m.address;
+  for (const auto& m : list)
+    out += (out.empty() ? "" : ",") + m.address;
   return out;
 }
 
 std::string local_domain() {
   char name[256] = {};
-  if (gethostname(name, sizeof name - 1) != 0) return "localhost";
+  if (gethostname(name, sizeof name - 1) != 0)
+    return "localhost";
   std::string host = name;
   bool ok = !host.empty() && host.front() != '.' && host.back() != '.' &&
-            host.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
-                                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") ==
-                std::string::npos;
+            host.find_first_not_of(
+                "abcdefghijklmnopqrstuvwxyz"
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == std::string::npos;
   return ok ? host : "localhost";
 }
 
 Prepared prepare(const Plan& plan, const std::vector<Mailbox>& to,
                  const Options& o, const std::optional<Tracking>& tracking,
                  std::int64_t now) {
-  MessageSpec spec{plan.from, to,        plan.cc,  plan.bcc,
-                   plan.reply_to, o.subject, plan.html, plan.text,
-                   plan.headers, now,     new_message_id(local_domain())};
+  MessageSpec spec{plan.from,
+                   to,
+                   plan.cc,
+                   plan.bcc,
+                   plan.reply_to,
+                   o.subject,
+                   plan.html,
+                   plan.text,
+                   plan.headers,
+                   now,
+                   new_message_id(local_domain())};
   Prepared p;
   if (tracking) {
     core::Payload payload{to.front().address, subject_hash(o.subject), now};
     p.tracking_id = seal_id(tracking->keys, payload);
-    spec.html = inject_pixel(
-        *plan.html, pixel_url(tracking->worker_url, p.tracking_id));
+    spec.html = inject_pixel(*plan.html,
+                             pixel_url(tracking->worker_url, p.tracking_id));
   }
   p.out = {build_message(spec), recipients_of(to), spec.message_id};
   return p;
@@ -254,7 +277,8 @@ std::vector<Prepared> prepare_all(const Plan& plan, const Options& o,
     out.push_back(prepare(plan, plan.to, o, tracking, now));
     return out;
   }
-  for (const auto& m : plan.to) out.push_back(prepare(plan, {m}, o, tracking, now));
+  for (const auto& m : plan.to)
+    out.push_back(prepare(plan, {m}, o, tracking, now));
   return out;
 }
 
@@ -316,13 +340,14 @@ void print_results(const std::vector<Sent>& sent, const std::string& via,
   for (const auto& s : sent) {
     const auto& p = *s.message;
     json item = {{"recipient", p.out.recipient},
-                 {"tracking_id", p.tracking_id.empty()
-                                     ? json(nullptr)
-                                     : json(p.tracking_id)},
+                 {"tracking_id",
+                  p.tracking_id.empty() ? json(nullptr) : json(p.tracking_id)},
                  {"message_id", p.out.message_id},
                  {"transport", via}};
-    if (!s.receipt.gmail_id.empty()) item["gmail_id"] = s.receipt.gmail_id;
-    if (!s.receipt.file.empty()) item["file"] = s.receipt.file;
+    if (!s.receipt.gmail_id.empty())
+      item["gmail_id"] = s.receipt.gmail_id;
+    if (!s.receipt.file.empty())
+      item["file"] = s.receipt.file;
     out.push_back(item);
   }
   std::cout << out.dump(2) << '\n';
@@ -335,13 +360,15 @@ int run(std::vector<std::string> args) {
   CLI::App app{"Send a message, optionally with an open-tracking pixel",
                "gog gmail send"};
   add_options(app, o);
-  if (!parse_args(app, std::move(args))) return kExitOk;
+  if (!parse_args(app, std::move(args)))
+    return kExitOk;
 
   auto plan = make_plan(o);
   auto config = Config::load();
   auto account = resolve_account(config, o, plan);
   std::optional<Tracking> tracking;
-  if (plan.track) tracking = load_tracking(config, o, account);
+  if (plan.track)
+    tracking = load_tracking(config, o, account);
   auto messages = prepare_all(plan, o, tracking);
 
   auto transport = open_transport(o.transport, account);

@@ -21,7 +21,8 @@ constexpr std::size_t kMaxShownError = 300;
 
 std::string api_base() {
   auto base = env("GOG_GMAIL_API_URL").value_or("https://gmail.googleapis.com");
-  while (!base.empty() && base.back() == '/') base.pop_back();
+  while (!base.empty() && base.back() == '/')
+    base.pop_back();
   return base;
 }
 
@@ -115,8 +116,8 @@ void GmailTransport::refresh_access_token() {
 std::string file_safe(std::string_view text) {
   std::string out;
   for (unsigned char c : text)
-    out += std::isalnum(c) || std::string_view("@._+-").find(c) !=
-                                  std::string_view::npos
+    out += std::isalnum(c) ||
+                   std::string_view("@._+-").find(c) != std::string_view::npos
                ? static_cast<char>(c)
                : '_';
   return out;
@@ -151,10 +152,13 @@ class OutboxTransport : public Transport {
 
 std::string credential(const std::string& account, const char* name,
                        std::unique_ptr<Keyring>& keyring) {
-  if (auto value = env(name); value && !value->empty()) return *value;
+  if (auto value = env(name); value && !value->empty())
+    return *value;
   if (!account.empty()) {
-    if (!keyring) keyring = open_keyring();
-    if (auto value = keyring->get(account, name)) return *value;
+    if (!keyring)
+      keyring = open_keyring();
+    if (auto value = keyring->get(account, name))
+      return *value;
   }
   throw Error(std::string("gmail credential ") + name + " for account " +
                   gog::quoted(account) + ": not set",
@@ -175,8 +179,8 @@ GmailCredentials gmail_credentials(const std::string& account) {
 }
 
 std::string gmail_send_body(std::string_view raw_message) {
-  return json{{"raw", core::base64_encode(raw_message, core::Alphabet::kUrl,
-                                          true)}}
+  return json{
+      {"raw", core::base64_encode(raw_message, core::Alphabet::kUrl, true)}}
       .dump();
 }
 

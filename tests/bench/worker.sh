@@ -78,7 +78,7 @@ start() {
     --show-interactive-dev-session=false >"$work/dev.log" 2>&1 &
   group=$!
   for _ in $(seq 240); do
-    curl -fsS -o /dev/null "http://127.0.0.1:$port/p/warmup.gif" && return
+    curl -fs -o /dev/null "http://127.0.0.1:$port/p/warmup.gif" && return
     sleep 0.25
   done
   echo "worker.sh: wrangler dev did not start:" >&2
@@ -137,9 +137,11 @@ for fixture in gif_only d1_insert; do
   stop_server
 done
 
-start "$root/worker/wrangler.toml"
+# A fresh Worker and D1 per run: every run starts at the id file's top, so
+# a shared database would see the second run's "unique" ids as duplicates.
 for kind in unique duplicate invalid; do
   for conns in "${connections[@]}"; do
+    start "$root/worker/wrangler.toml"
     header=""
     [ "$kind" = unique ] && header=CF-Connecting-IP
     before=$(rows_stored)
@@ -150,8 +152,8 @@ for kind in unique duplicate invalid; do
       'BEGIN { printf "%.2f / %.2f", r / g, r / d }')
     row worker "$kind" "$conns" "$result" "$(($(rows_stored) - before))" \
       "$ratios"
+    stop_server
   done
 done
-stop_server
 echo "D1 statements per hit: 1 for a valid id (INSERT INTO record_open," \
   "deduped and capped by its trigger), 0 for an invalid one" >&2

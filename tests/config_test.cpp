@@ -16,8 +16,8 @@ using test::TempDir;
 class ConfigTest : public ::testing::Test {
  protected:
   TempDir dir;
-  ScopedEnv env{{{"GOG_CONFIG_DIR", dir.path().string()},
-                 {"GOG_ACCOUNT", std::nullopt}}};
+  ScopedEnv env{
+      {{"GOG_CONFIG_DIR", dir.path().string()}, {"GOG_ACCOUNT", std::nullopt}}};
 };
 
 TEST_F(ConfigTest, MissingFileIsEmpty) {
@@ -46,11 +46,10 @@ TEST_F(ConfigTest, RoundTripsAnAccount) {
 }
 
 TEST_F(ConfigTest, KeepsUnknownMembers) {
-  write_file_atomic(
-      dir / "config.json",
-      R"({"version":1,"future":{"x":1},"accounts":{"a@b.c":{)"
-      R"("worker_url":"https://w","current_key_version":1,)"
-      R"("key_versions":[1],"worker_name":"gog-track"}}})");
+  write_file_atomic(dir / "config.json",
+                    R"({"version":1,"future":{"x":1},"accounts":{"a@b.c":{)"
+                    R"("worker_url":"https://w","current_key_version":1,)"
+                    R"("key_versions":[1],"worker_name":"gog-track"}}})");
   auto config = Config::load();
   auto a = config.require_account("a@b.c");
   EXPECT_EQ(a.extra["worker_name"], "gog-track");
@@ -103,9 +102,8 @@ TEST_F(ConfigTest, NewerVersionIsRefused) {
 }
 
 TEST_F(ConfigTest, WrongMemberTypeIsAnErrorNotACrash) {
-  write_file_atomic(dir / "config.json",
-                    R"({"version":1,"accounts":{"a@b.c":)"
-                    R"({"current_key_version":"two"}}})");
+  write_file_atomic(dir / "config.json", R"({"version":1,"accounts":{"a@b.c":)"
+                                         R"({"current_key_version":"two"}}})");
   EXPECT_THROW(Config::load().account("a@b.c"), Error);
 }
 

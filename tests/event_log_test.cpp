@@ -4,8 +4,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 #include "common/crypto.hpp"
@@ -28,13 +28,16 @@ class EventLogTest : public ::testing::Test {
   std::vector<std::string> lines() const {
     std::vector<std::string> out;
     std::ifstream in(path);
-    for (std::string line; std::getline(in, line);) out.push_back(line);
+    for (std::string line; std::getline(in, line);)
+      out.push_back(line);
     return out;
   }
   void write_lines(const std::vector<std::string>& ls, bool end_nl = true) {
     std::string text;
-    for (const auto& l : ls) text += l + "\n";
-    if (!end_nl) text.pop_back();
+    for (const auto& l : ls)
+      text += l + "\n";
+    if (!end_nl)
+      text.pop_back();
     write_file_atomic(path, text);
   }
 };
@@ -110,7 +113,8 @@ TEST_F(EventLogTest, NonJsonLastLineIsTorn) {
 }
 
 TEST_F(EventLogTest, BrokenChainInTheMiddleIsAnErrorAtThatLine) {
-  for (int i = 0; i < 4; ++i) log.append("n", {{"i", i}});
+  for (int i = 0; i < 4; ++i)
+    log.append("n", {{"i", i}});
   auto ls = lines();
   // A consistent-looking line whose own hash is right but whose data changed
   // breaks the next line's prev.
@@ -133,7 +137,8 @@ TEST_F(EventLogTest, BrokenChainInTheMiddleIsAnErrorAtThatLine) {
 }
 
 TEST_F(EventLogTest, EditedLineFailsItsOwnHash) {
-  for (int i = 0; i < 3; ++i) log.append("n", {{"i", i}});
+  for (int i = 0; i < 3; ++i)
+    log.append("n", {{"i", i}});
   auto ls = lines();
   auto at = ls[2].find("\"i\":1");
   ls[2].replace(at, 5, "\"i\":7");
@@ -145,7 +150,8 @@ TEST_F(EventLogTest, EditedLineFailsItsOwnHash) {
 }
 
 TEST_F(EventLogTest, RemovedLineBreaksTheChain) {
-  for (int i = 0; i < 3; ++i) log.append("n", {{"i", i}});
+  for (int i = 0; i < 3; ++i)
+    log.append("n", {{"i", i}});
   auto ls = lines();
   write_lines({ls[0], ls[1], ls[3]});
   auto v = log.verify();
@@ -154,7 +160,8 @@ TEST_F(EventLogTest, RemovedLineBreaksTheChain) {
 }
 
 TEST_F(EventLogTest, AppendRefusesABadLastEvent) {
-  for (int i = 0; i < 2; ++i) log.append("n", {{"i", i}});
+  for (int i = 0; i < 2; ++i)
+    log.append("n", {{"i", i}});
   auto ls = lines();
   auto at = ls[2].find("\"i\":1");
   ls[2].replace(at, 5, "\"i\":5");
@@ -206,7 +213,8 @@ TEST_F(EventLogTest, SecretGuardRefusesSecretNamesAndHeldValues) {
   EXPECT_THROW(log.append("x", {{"note", "pw is hunter2-hunter2!"}}), Error);
 
   // Key versions and names of keys are fine.
-  log.append("x", {{"key_versions", {1, 2}}, {"key_name", "TRACKING_KEY_V2"},
+  log.append("x", {{"key_versions", {1, 2}},
+                   {"key_name", "TRACKING_KEY_V2"},
                    {"has_admin_key", true}});
   EXPECT_EQ(log.read_all().size(), 1u);
   EXPECT_EQ(read_file(path).find("hunter2"), std::string::npos);
@@ -231,7 +239,8 @@ TEST_F(EventLogTest, ConcurrentProcessesAndThreadsKeepAValidChain) {
           }
         });
       }
-      for (auto& th : threads) th.join();
+      for (auto& th : threads)
+        th.join();
       ::_exit(ok ? 0 : 1);
     }
     children.push_back(pid);

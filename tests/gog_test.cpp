@@ -36,7 +36,8 @@ TEST(GogTable, EveryArchitectureCommandIsThere) {
         "gmail track opens", "gmail track status", "gmail track key rotate",
         "gmail track retention check", "state"}) {
     bool found = false;
-    for (const auto& c : d::commands()) found |= d::joined(c.words) == words;
+    for (const auto& c : d::commands())
+      found |= d::joined(c.words) == words;
     EXPECT_TRUE(found) << words;
   }
 }
@@ -119,8 +120,8 @@ TEST(Gog, HelpForACommandRunsItsHelp) {
 TEST(Gog, RunsPluginsFromPathGitStyle) {
   TempDir dir;
   write_plugin(dir, "hello", "echo \"args:$*\"; exit 7");
-  auto r = test::run_tool("gog", {"hello", "a", "b c"},
-                          {{"PATH", with_path(dir)}});
+  auto r =
+      test::run_tool("gog", {"hello", "a", "b c"}, {{"PATH", with_path(dir)}});
   EXPECT_EQ(r.exit_code, 7);
   EXPECT_EQ(r.out, "args:a b c\n");
 }

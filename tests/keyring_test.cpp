@@ -5,9 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/config.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
-#include "common/config.hpp"
 #include "common/keyring_backends.hpp"
 #include "common/tracking_keys.hpp"
 #include "support/test_support.hpp"
@@ -81,8 +81,7 @@ TEST_F(KeyringTest, WrongPasswordNamesTheFile) {
 TEST_F(KeyringTest, MissingPasswordSaysWhatToSet) {
   ScopedEnv none{{{"GOG_KEYRING_PASSWORD", std::nullopt}}};
   auto message = error_of([] { open_keyring(); });
-  EXPECT_NE(message.find("GOG_KEYRING_PASSWORD is not set"),
-            std::string::npos)
+  EXPECT_NE(message.find("GOG_KEYRING_PASSWORD is not set"), std::string::npos)
       << message;
 }
 
@@ -93,8 +92,7 @@ TEST_F(KeyringTest, TamperedBodyIsRefused) {
   text[body] = text[body] == 'A' ? 'B' : 'A';
   write_file_atomic(file(), text, 0600);
   auto message = error_of([] { open_keyring(); });
-  EXPECT_NE(message.find("cannot be decrypted"), std::string::npos)
-      << message;
+  EXPECT_NE(message.find("cannot be decrypted"), std::string::npos) << message;
 }
 
 TEST_F(KeyringTest, TamperedHeaderParametersAreRefused) {

@@ -82,9 +82,9 @@ TEST_F(SetupTest, WritesConfigAndLogWithoutSecrets) {
 // trailing line end (LF or CRLF) is stripped, and nothing lands in argv.
 TEST_F(SetupTest, KeysFromStdinArriveExactly) {
   std::string admin = "s3cr3t $HOME `back` tick";
-  auto r = setup_json({"--worker-url", kUrl, "--tracking-key", "-",
-                       "--admin-key", "-"},
-                      std::string(kKey11) + "\n" + admin + "\r\n");
+  auto r = setup_json(
+      {"--worker-url", kUrl, "--tracking-key", "-", "--admin-key", "-"},
+      std::string(kKey11) + "\n" + admin + "\r\n");
   EXPECT_EQ(r["secrets"]["TRACKING_KEY_V1"], kKey11);
   EXPECT_EQ(r["secrets"]["ADMIN_KEY"], admin);
 
@@ -100,8 +100,8 @@ TEST_F(SetupTest, KeysFromStdinArriveExactly) {
 TEST_F(SetupTest, KeyFromFileAndExplicitKeysReplaceStoredOnes) {
   setup_json({"--worker-url", kUrl});
   write_file_atomic(dir / "k.txt", std::string(kKey11) + "\n");
-  auto r = setup_json({"--worker-url", kUrl, "--tracking-key",
-                       "@" + (dir / "k.txt").string()});
+  auto r = setup_json(
+      {"--worker-url", kUrl, "--tracking-key", "@" + (dir / "k.txt").string()});
   EXPECT_EQ(r["secrets"]["TRACKING_KEY_V1"], kKey11);
   EXPECT_TRUE(r["keys_changed"].get<bool>());
 }
@@ -140,8 +140,7 @@ TEST_F(SetupTest, BadUrlsAreUsageErrors) {
         "https://x.example\n"}) {
     auto r = setup({"--worker-url", url});
     EXPECT_EQ(r.exit_code, 2) << url;
-    EXPECT_NE(r.err.find("gog setup: error: bad worker url"),
-              std::string::npos)
+    EXPECT_NE(r.err.find("gog setup: error: bad worker url"), std::string::npos)
         << r.err;
   }
   EXPECT_FALSE(fs::exists(dir / "config/config.json"));

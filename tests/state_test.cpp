@@ -38,7 +38,8 @@ class StateTest : public ::testing::Test {
   void break_line(std::size_t index) {
     auto text = read_file(log_path);
     std::size_t at = 0;
-    for (std::size_t i = 0; i < index; ++i) at = text.find('\n', at) + 1;
+    for (std::size_t i = 0; i < index; ++i)
+      at = text.find('\n', at) + 1;
     ASSERT_EQ(text.compare(at, 7, "{\"data\""), 0);
     text[at + 3] = 'X';
     write_file_atomic(log_path, text);
@@ -57,8 +58,7 @@ TEST_F(StateTest, VerifyNamesTheFirstBadLine) {
   break_line(2);  // the third line: the event with "to"
   auto r = state({"verify"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find(log_path.string() + ":3: "), std::string::npos)
-      << r.err;
+  EXPECT_NE(r.err.find(log_path.string() + ":3: "), std::string::npos) << r.err;
   EXPECT_EQ(state({"log"}).exit_code, 1);
 }
 
@@ -74,8 +74,8 @@ TEST_F(StateTest, LogListsAndFilters) {
   auto all = json::parse(state({"log", "--json"}).out);
   ASSERT_EQ(all.size(), 3u);
   EXPECT_EQ(all[1]["type"], "message.sent");
-  auto some = json::parse(
-      state({"log", "--json", "--type", "setup.configured"}).out);
+  auto some =
+      json::parse(state({"log", "--json", "--type", "setup.configured"}).out);
   ASSERT_EQ(some.size(), 2u);
   EXPECT_EQ(some[1]["data"]["account"], "c@d.e");
   auto text = state({"log"}).out;
@@ -172,8 +172,8 @@ TEST_F(StateTest, CommitRefusesABrokenLog) {
   ASSERT_EQ(git_repository_init(&repo, (dir / "repo").c_str(), 0), 0);
   git_repository_free(repo);
   break_line(2);
-  auto r = state({"commit", "--branch", "gog-state", "--repo",
-                  (dir / "repo").string()});
+  auto r = state(
+      {"commit", "--branch", "gog-state", "--repo", (dir / "repo").string()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find(":3: "), std::string::npos) << r.err;
 }

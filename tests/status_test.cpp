@@ -36,9 +36,9 @@ class StatusTest : public ::testing::Test {
   }
   void expect_no_secret(const std::string& text) {
     for (const auto& [name, value] : secrets.items()) {
-      if (name == "TRACKING_CURRENT_KEY_VERSION") continue;
-      EXPECT_EQ(text.find(value.get<std::string>()), std::string::npos)
-          << name;
+      if (name == "TRACKING_CURRENT_KEY_VERSION")
+        continue;
+      EXPECT_EQ(text.find(value.get<std::string>()), std::string::npos) << name;
     }
   }
 };
@@ -100,7 +100,8 @@ TEST_F(StatusTest, UnknownAccountSaysToRunSetup) {
 
 TEST_F(StatusTest, FullStdoutIsAFailureThroughGog) {
   std::string cmd;
-  for (const auto& [k, v] : env) cmd += k + "='" + v + "' ";
+  for (const auto& [k, v] : env)
+    cmd += k + "='" + v + "' ";
   cmd += std::string(GOG_BIN_DIR) + "/gog gmail track status > /dev/full " +
          "2>/dev/null";
   int st = std::system(cmd.c_str());

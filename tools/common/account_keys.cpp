@@ -8,7 +8,8 @@
 namespace gog {
 
 KeySet keys_for_account(const std::string& account) {
-  if (keys_in_environment()) return load_keys(environment_lookup());
+  if (keys_in_environment())
+    return load_keys(environment_lookup());
 
   auto config = Config::load();
   auto settings = config.account(account);

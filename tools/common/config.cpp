@@ -8,19 +8,22 @@ namespace {
 
 constexpr int kConfigVersion = 1;
 
-fs::path config_path() { return config_dir() / "config.json"; }
+fs::path config_path() {
+  return config_dir() / "config.json";
+}
 
 nlohmann::json parse_config(const fs::path& path) {
   auto text = read_file(path);
   try {
     auto doc = nlohmann::json::parse(text);
-    if (!doc.is_object()) throw Error("not a JSON object");
+    if (!doc.is_object())
+      throw Error("not a JSON object");
     return doc;
   } catch (const std::exception& e) {
-    throw Error("cannot read config " + gog::quoted(path.string()) + ": " +
-                    e.what(),
-                "fix the file by hand or move it away and run "
-                "'gog gmail track setup' again");
+    throw Error(
+        "cannot read config " + gog::quoted(path.string()) + ": " + e.what(),
+        "fix the file by hand or move it away and run "
+        "'gog gmail track setup' again");
   }
 }
 
@@ -45,8 +48,8 @@ AccountConfig account_from_json(const nlohmann::json& j) {
   if (j.contains("pending_key_version") &&
       j["pending_key_version"].is_number_integer())
     a.pending_key_version = j["pending_key_version"].get<int>();
-  for (const char* known : {"worker_url", "current_key_version",
-                            "key_versions", "pending_key_version"})
+  for (const char* known : {"worker_url", "current_key_version", "key_versions",
+                            "pending_key_version"})
     a.extra.erase(known);
   return a;
 }
@@ -56,9 +59,9 @@ nlohmann::json account_to_json(const AccountConfig& a) {
   j["worker_url"] = a.worker_url;
   j["current_key_version"] = a.current_key_version;
   j["key_versions"] = a.key_versions;
-  j["pending_key_version"] =
-      a.pending_key_version ? nlohmann::json(*a.pending_key_version)
-                            : nlohmann::json(nullptr);
+  j["pending_key_version"] = a.pending_key_version
+                                 ? nlohmann::json(*a.pending_key_version)
+                                 : nlohmann::json(nullptr);
   return j;
 }
 
@@ -67,7 +70,8 @@ nlohmann::json account_to_json(const AccountConfig& a) {
 Config Config::load() {
   Config config;
   auto path = config_path();
-  if (!fs::exists(path)) return config;
+  if (!fs::exists(path))
+    return config;
 
   config.doc_ = parse_config(path);
   check_version(config.doc_, path);
@@ -80,15 +84,20 @@ Config Config::load() {
 void Config::save() const {
   nlohmann::json doc = doc_;
   doc["version"] = kConfigVersion;
-  if (!default_account.empty()) doc["default_account"] = default_account;
-  if (!doc.contains("accounts")) doc["accounts"] = nlohmann::json::object();
+  if (!default_account.empty())
+    doc["default_account"] = default_account;
+  if (!doc.contains("accounts"))
+    doc["accounts"] = nlohmann::json::object();
   write_file_atomic(config_path(), doc.dump(2) + "\n", 0644);
 }
 
 std::string Config::resolve_account(const std::string& flag) const {
-  if (!flag.empty()) return flag;
-  if (auto v = env("GOG_ACCOUNT"); v && !v->empty()) return *v;
-  if (!default_account.empty()) return default_account;
+  if (!flag.empty())
+    return flag;
+  if (auto v = env("GOG_ACCOUNT"); v && !v->empty())
+    return *v;
+  if (!default_account.empty())
+    return default_account;
   throw UsageError("no account given",
                    "pass --account EMAIL, set GOG_ACCOUNT, or run "
                    "'gog gmail track setup --account EMAIL'");
@@ -96,9 +105,11 @@ std::string Config::resolve_account(const std::string& flag) const {
 
 std::optional<AccountConfig> Config::account(const std::string& name) const {
   auto accounts = doc_.find("accounts");
-  if (accounts == doc_.end() || !accounts->is_object()) return std::nullopt;
+  if (accounts == doc_.end() || !accounts->is_object())
+    return std::nullopt;
   auto it = accounts->find(name);
-  if (it == accounts->end() || !it->is_object()) return std::nullopt;
+  if (it == accounts->end() || !it->is_object())
+    return std::nullopt;
   try {
     return account_from_json(*it);
   } catch (const nlohmann::json::exception& e) {
@@ -110,10 +121,11 @@ std::optional<AccountConfig> Config::account(const std::string& name) const {
 }
 
 AccountConfig Config::require_account(const std::string& name) const {
-  if (auto a = account(name)) return *a;
-  throw Error("account " + gog::quoted(name) + " is not set up",
-              "run 'gog gmail track setup --account " + name +
-                  " --worker-url URL'");
+  if (auto a = account(name))
+    return *a;
+  throw Error(
+      "account " + gog::quoted(name) + " is not set up",
+      "run 'gog gmail track setup --account " + name + " --worker-url URL'");
 }
 
 void Config::set_account(const std::string& name,
@@ -121,7 +133,8 @@ void Config::set_account(const std::string& name,
   if (!doc_.contains("accounts") || !doc_["accounts"].is_object())
     doc_["accounts"] = nlohmann::json::object();
   doc_["accounts"][name] = account_to_json(account);
-  if (default_account.empty()) default_account = name;
+  if (default_account.empty())
+    default_account = name;
 }
 
 }  // namespace gog

@@ -84,9 +84,11 @@ class LockedFile {
     }
     int flags = exclusive ? O_RDWR | O_CREAT : O_RDONLY;
     fd_ = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
-    if (fd_ < 0) fail_io("open", path);
+    if (fd_ < 0)
+      fail_io("open", path);
     while (::flock(fd_, exclusive ? LOCK_EX : LOCK_SH) != 0) {
-      if (errno != EINTR) fail_io("lock", path);
+      if (errno != EINTR)
+        fail_io("lock", path);
     }
   }
   ~LockedFile() { ::close(fd_); }
@@ -97,7 +99,8 @@ class LockedFile {
 
   off_t size() const {
     struct stat st {};
-    if (::fstat(fd_, &st) != 0) fail_io("stat", path_);
+    if (::fstat(fd_, &st) != 0)
+      fail_io("stat", path_);
     return st.st_size;
   }
 
@@ -107,9 +110,12 @@ class LockedFile {
     while (done < out.size()) {
       ssize_t n = ::pread(fd_, out.data() + done, out.size() - done,
                           from + static_cast<off_t>(done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) fail_io("read", path_);
-      if (n == 0) break;
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        fail_io("read", path_);
+      if (n == 0)
+        break;
       done += static_cast<std::size_t>(n);
     }
     out.resize(done);
@@ -135,22 +141,26 @@ std::string header_problem(const std::string& line, const fs::path& path) {
     return "the header has no version";
   int version = h["version"].get<int>();
   if (version > kVersion) {
-    throw Error("event log " + gog::quoted(path.string()) + " has format version " +
-                    std::to_string(version) + ": this gog reads up to " +
-                    std::to_string(kVersion),
+    throw Error("event log " + gog::quoted(path.string()) +
+                    " has format version " + std::to_string(version) +
+                    ": this gog reads up to " + std::to_string(kVersion),
                 "upgrade gog to read or extend this log");
   }
-  if (version < 1) return "the header version is not 1 or more";
+  if (version < 1)
+    return "the header version is not 1 or more";
   return "";
 }
 
 // Why an event line breaks the chain after (prev_hash, prev_seq), or "".
 std::string event_problem(const json& e, const std::string& prev_hash,
                           std::int64_t prev_seq) {
-  if (!e.is_object()) return "the line is not a JSON object";
+  if (!e.is_object())
+    return "the line is not a JSON object";
   for (const char* m : {"seq", "time", "type", "prev", "hash"})
-    if (!e.contains(m)) return std::string("the event has no \"") + m + "\"";
-  if (!e.contains("data")) return "the event has no \"data\"";
+    if (!e.contains(m))
+      return std::string("the event has no \"") + m + "\"";
+  if (!e.contains("data"))
+    return "the event has no \"data\"";
   if (!e["seq"].is_number_integer() || !e["time"].is_string() ||
       !e["type"].is_string() || !e["prev"].is_string() ||
       !e["hash"].is_string())
@@ -215,7 +225,8 @@ Scan scan_text(const std::string& text, const fs::path& path) {
       scan.verification.torn_line = line_no;
       break;
     }
-    if (e.is_discarded()) return failed(std::move(scan), line_no, "not JSON");
+    if (e.is_discarded())
+      return failed(std::move(scan), line_no, "not JSON");
     if (auto why = event_problem(e, prev_hash, prev_seq); !why.empty())
       return failed(std::move(scan), line_no, why);
     prev_hash = e["hash"];
@@ -233,15 +244,17 @@ off_t line_start(const LockedFile& file, off_t end) {
     off_t from = std::max<off_t>(0, end - 1 - chunk);
     auto buf = file.read(from, end - 1);
     auto nl = buf.rfind('\n');
-    if (nl != std::string::npos) return from + static_cast<off_t>(nl) + 1;
-    if (from == 0) return 0;
+    if (nl != std::string::npos)
+      return from + static_cast<off_t>(nl) + 1;
+    if (from == 0)
+      return 0;
   }
 }
 
 // The state at the end of the log, found from its tail.
 struct Tail {
-  off_t good_end = 0;     // where the next line goes
-  off_t torn_bytes = 0;   // bytes after good_end to cut
+  off_t good_end = 0;    // where the next line goes
+  off_t torn_bytes = 0;  // bytes after good_end to cut
   std::string torn_why;
   std::string last_hash;  // the hash the next event's prev must name
   std::optional<json> last_event;
@@ -251,8 +264,9 @@ std::string first_line(const LockedFile& file, const fs::path& path) {
   auto head = file.read(0, std::min<off_t>(file.size(), 65536));
   auto nl = head.find('\n');
   if (nl == std::string::npos)
-    throw Error("event log " + gog::quoted(path.string()) + " has no header line",
-                "move it away; a new log starts on the next append");
+    throw Error(
+        "event log " + gog::quoted(path.string()) + " has no header line",
+        "move it away; a new log starts on the next append");
   return head.substr(0, nl);
 }
 
@@ -266,7 +280,8 @@ std::string first_line(const LockedFile& file, const fs::path& path) {
 Tail read_tail(const LockedFile& file, const fs::path& path) {
   Tail tail;
   off_t size = file.size();
-  if (size == 0) return tail;
+  if (size == 0)
+    return tail;
   tail.good_end = size;
   if (file.read(size - 1, size) != "\n") {
     tail.good_end = line_start(file, size + 1);
@@ -283,15 +298,18 @@ Tail read_tail(const LockedFile& file, const fs::path& path) {
   tail.last_hash = sha256_hex(header);
   for (int cuts = 0;; ++cuts) {
     off_t start = line_start(file, tail.good_end);
-    if (start == 0) break;  // only the header is left
+    if (start == 0)
+      break;  // only the header is left
     auto e = json::parse(file.read(start, tail.good_end - 1), nullptr, false);
     if (e.is_discarded() && cuts == 0) {
       tail.good_end = start;
       tail.torn_why = "the last line is not JSON";
       continue;
     }
-    if (e.is_discarded()) fail_tail(path, "a line before the torn one is "
-                                          "not JSON");
+    if (e.is_discarded())
+      fail_tail(path,
+                "a line before the torn one is "
+                "not JSON");
     if (!e.is_object() || !e.contains("hash") || e["hash"] != event_hash(e) ||
         !e["seq"].is_number_integer())
       fail_tail(path, "the last event's hash does not match its line");
@@ -303,17 +321,28 @@ Tail read_tail(const LockedFile& file, const fs::path& path) {
   return tail;
 }
 
+// One event line checked on its own: members, types and its hash.
+bool self_consistent(const json& e) {
+  if (!e.is_object() || !e.contains("prev") || !e["prev"].is_string() ||
+      !e.contains("seq") || !e["seq"].is_number_integer())
+    return false;
+  auto prev = e["prev"].get<std::string>();
+  return event_problem(e, prev, e["seq"].get<std::int64_t>() - 1).empty();
+}
+
 void write_at(const LockedFile& file, off_t offset, const std::string& text,
               const fs::path& path) {
   std::size_t done = 0;
   while (done < text.size()) {
     ssize_t n = ::pwrite(file.fd(), text.data() + done, text.size() - done,
                          offset + static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINTR)
+      continue;
     if (n <= 0) {
       int saved = errno;
       // Leave no torn line behind: the event was not written.
-      if (::ftruncate(file.fd(), offset) != 0) {}
+      if (::ftruncate(file.fd(), offset) != 0) {
+      }
       errno = saved;
       fail_io("write", path);
     }
@@ -323,26 +352,30 @@ void write_at(const LockedFile& file, off_t offset, const std::string& text,
 
 void cut_torn_tail(const LockedFile& file, const Tail& tail,
                    const fs::path& path) {
-  if (tail.torn_bytes == 0) return;
+  if (tail.torn_bytes == 0)
+    return;
   std::cerr << "gog: warning: event log " << gog::quoted(path.string())
-            << ": cutting " << tail.torn_bytes
-            << " bytes of a torn last line (" << tail.torn_why
-            << "); an earlier write did not finish\n";
-  if (::ftruncate(file.fd(), tail.good_end) != 0) fail_io("truncate", path);
+            << ": cutting " << tail.torn_bytes << " bytes of a torn last line ("
+            << tail.torn_why << "); an earlier write did not finish\n";
+  if (::ftruncate(file.fd(), tail.good_end) != 0)
+    fail_io("truncate", path);
 }
 
 bool secret_like_name(std::string name) {
   std::transform(name.begin(), name.end(), name.begin(),
                  [](unsigned char c) { return std::tolower(c); });
-  if (!name.empty() && name.back() == 's') name.pop_back();
+  if (!name.empty() && name.back() == 's')
+    name.pop_back();
   for (const char* word : {"key", "token", "secret", "password", "passphrase"})
-    if (name.ends_with(word)) return true;
+    if (name.ends_with(word))
+      return true;
   return false;
 }
 
 // Standard base64 of exactly 32 bytes: the shape of every tracking key.
 bool key_shaped(const std::string& value) {
-  if (value.size() != 44 || value.back() != '=') return false;
+  if (value.size() != 44 || value.back() != '=')
+    return false;
   auto bytes = core::base64_decode(value, core::Alphabet::kStandard);
   return bytes && bytes->size() == 32;
 }
@@ -358,15 +391,17 @@ void check_no_secret(const json& data, const std::string& type,
   if (data.is_object()) {
     for (const auto& [name, value] : data.items()) {
       if (secret_like_name(name) && !value.is_null() && !value.is_boolean())
-        refuse_secret(type, "member " + gog::quoted(name) +
-                                " is named like a secret");
+        refuse_secret(
+            type, "member " + gog::quoted(name) + " is named like a secret");
       check_no_secret(value, type, forbidden);
     }
   } else if (data.is_array()) {
-    for (const auto& value : data) check_no_secret(value, type, forbidden);
+    for (const auto& value : data)
+      check_no_secret(value, type, forbidden);
   } else if (data.is_string()) {
     const auto& s = data.get_ref<const std::string&>();
-    if (key_shaped(s)) refuse_secret(type, "a value has the shape of a key");
+    if (key_shaped(s))
+      refuse_secret(type, "a value has the shape of a key");
     for (const auto& secret : forbidden)
       if (!secret.empty() && s.find(secret) != std::string::npos)
         refuse_secret(type, "a value contains a key held in the keyring");
@@ -389,14 +424,17 @@ json make_event(const Tail& tail, const std::string& type, json data) {
 
 EventLog::EventLog(fs::path path) : path_(std::move(path)) {}
 
-fs::path EventLog::default_path() { return state_dir() / "events.jsonl"; }
+fs::path EventLog::default_path() {
+  return state_dir() / "events.jsonl";
+}
 
 void EventLog::forbid_values(std::vector<std::string> values) {
   forbidden_ = std::move(values);
 }
 
 Event EventLog::append(const std::string& type, json data) {
-  if (type.empty()) throw Error("an event needs a type");
+  if (type.empty())
+    throw Error("an event needs a type");
   check_no_secret(data, type, forbidden_);
 
   LockedFile file(path_, true);
@@ -412,26 +450,55 @@ Event EventLog::append(const std::string& type, json data) {
   }
   json e = make_event(tail, type, std::move(data));
   write_at(file, offset, e.dump() + "\n", path_);
-  if (::fsync(file.fd()) != 0) fail_io("sync", path_);
+  if (::fsync(file.fd()) != 0)
+    fail_io("sync", path_);
   return to_event(e);
 }
 
 std::optional<Event> EventLog::last() const {
-  if (!fs::exists(path_)) return std::nullopt;
+  if (!fs::exists(path_))
+    return std::nullopt;
   LockedFile file(path_, false);
   Tail tail = read_tail(file, path_);
-  if (!tail.last_event) return std::nullopt;
+  if (!tail.last_event)
+    return std::nullopt;
   return to_event(*tail.last_event);
 }
 
+std::vector<Event> EventLog::read_back(
+    const std::function<bool(const Event&)>& stop) const {
+  std::vector<Event> out;
+  if (!fs::exists(path_))
+    return out;
+  LockedFile file(path_, false);
+  off_t end = read_tail(file, path_).good_end;
+  while (end > 0) {
+    off_t start = line_start(file, end);
+    if (start == 0)
+      break;  // only the header is left
+    auto e = json::parse(file.read(start, end - 1), nullptr, false);
+    if (!self_consistent(e))
+      throw Error("event log " + gog::quoted(path_.string()) +
+                      ": an event read back from the end is damaged",
+                  "run 'gog state verify' to find the bad line");
+    out.push_back(to_event(e));
+    if (stop(out.back()))
+      break;
+    end = start;
+  }
+  return out;
+}
+
 EventLog::Verification EventLog::verify() const {
-  if (!fs::exists(path_)) return {};
+  if (!fs::exists(path_))
+    return {};
   LockedFile file(path_, false);
   return scan_text(file.read(0, file.size()), path_).verification;
 }
 
 std::vector<Event> EventLog::read_all() const {
-  if (!fs::exists(path_)) return {};
+  if (!fs::exists(path_))
+    return {};
   LockedFile file(path_, false);
   auto scan = scan_text(file.read(0, file.size()), path_);
   const auto& v = scan.verification;

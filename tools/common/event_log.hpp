@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -48,6 +49,14 @@ class EventLog {
   // The last event, reading only the tail (cost independent of the log's
   // length); nullopt for an empty or missing log. Throws like append().
   std::optional<Event> last() const;
+
+  // Events from the newest backwards, reading the file from its end, until
+  // `stop` returns true for one (that event is included) or the first event
+  // is reached. The cost grows with the events read, not with the log's
+  // length. Each line's own hash is checked, the chain is not (verify()
+  // does that); a torn last line is skipped. Throws like append().
+  std::vector<Event> read_back(
+      const std::function<bool(const Event&)>& stop) const;
 
   // Values (the keys held) that append() refuses to write anywhere in an
   // event's data. Member names ending in key/token/secret/password are

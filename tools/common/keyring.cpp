@@ -23,16 +23,20 @@ std::unique_ptr<Keyring> open_file_backend() {
 }  // namespace
 
 std::filesystem::path default_keyring_file() {
-  if (auto f = env("GOG_KEYRING_FILE"); f && !f->empty()) return *f;
+  if (auto f = env("GOG_KEYRING_FILE"); f && !f->empty())
+    return *f;
   return config_dir() / "keyring.enc";
 }
 
 std::unique_ptr<Keyring> open_keyring() {
   auto choice = env("GOG_KEYRING_BACKEND").value_or("auto");
-  if (choice == "file") return open_file_backend();
-  if (choice == "secret-service") return open_secret_service_keyring();
+  if (choice == "file")
+    return open_file_backend();
+  if (choice == "secret-service")
+    return open_secret_service_keyring();
   if (choice == "auto" || choice.empty()) {
-    if (secret_service_available()) return open_secret_service_keyring();
+    if (secret_service_available())
+      return open_secret_service_keyring();
     return open_file_backend();
   }
   throw UsageError("unknown keyring backend " + gog::quoted(choice),

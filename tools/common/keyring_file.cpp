@@ -35,8 +35,8 @@
 namespace gog {
 namespace {
 
-using nlohmann::json;
 using core::Alphabet;
+using nlohmann::json;
 
 constexpr int kFormatVersion = 1;
 constexpr std::uint64_t kDefaultN = 1 << 15;
@@ -76,12 +76,15 @@ class FileKeyring : public Keyring {
                                  std::string_view name) override {
     json entries = load();
     auto a = entries.find(std::string(account));
-    if (a == entries.end()) return std::nullopt;
+    if (a == entries.end())
+      return std::nullopt;
     auto v = a->find(std::string(name));
-    if (v == a->end() || !v->is_string()) return std::nullopt;
-    auto bytes = core::base64_decode(v->get<std::string>(),
-                                     Alphabet::kStandard);
-    if (!bytes) throw damaged("an entry is not base64");
+    if (v == a->end() || !v->is_string())
+      return std::nullopt;
+    auto bytes =
+        core::base64_decode(v->get<std::string>(), Alphabet::kStandard);
+    if (!bytes)
+      throw damaged("an entry is not base64");
     return std::string(bytes->begin(), bytes->end());
   }
 
@@ -96,9 +99,11 @@ class FileKeyring : public Keyring {
   void erase(std::string_view account, std::string_view name) override {
     update([&](json& entries) {
       auto a = entries.find(std::string(account));
-      if (a == entries.end()) return;
+      if (a == entries.end())
+        return;
       a->erase(std::string(name));
-      if (a->empty()) entries.erase(a);
+      if (a->empty())
+        entries.erase(a);
     });
   }
 
@@ -106,10 +111,10 @@ class FileKeyring : public Keyring {
 
  private:
   Error damaged(const std::string& why) const {
-    return Error("keyring file " + gog::quoted(path_.string()) +
-                     " is damaged: " + why,
-                 "restore it from a backup, or move it away and run "
-                 "'gog gmail track setup' again");
+    return Error(
+        "keyring file " + gog::quoted(path_.string()) + " is damaged: " + why,
+        "restore it from a backup, or move it away and run "
+        "'gog gmail track setup' again");
   }
 
   template <typename F>
@@ -134,7 +139,8 @@ class FileKeyring : public Keyring {
     int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0 || ::flock(fd, LOCK_EX) != 0) {
       auto why = std::string(std::strerror(errno));
-      if (fd >= 0) ::close(fd);
+      if (fd >= 0)
+        ::close(fd);
       throw Error("cannot lock keyring " + gog::quoted(lock_path.string()) +
                   ": " + why);
     }
@@ -144,23 +150,27 @@ class FileKeyring : public Keyring {
   // The entries object; empty when the file does not exist yet.
   json load() {
     if (!fs::exists(path_)) {
-      if (params_.salt.empty()) params_.salt = random_bytes(16);
+      if (params_.salt.empty())
+        params_.salt = random_bytes(16);
       return json::object();
     }
     warn_if_readable_by_others();
     auto text = read_file(path_);
     auto nl = text.find('\n');
-    if (nl == std::string::npos) throw damaged("no header line");
+    if (nl == std::string::npos)
+      throw damaged("no header line");
     auto params = parse_header(text.substr(0, nl));
     auto sealed = core::base64_decode(trim_newline(text.substr(nl + 1)),
                                       Alphabet::kStandard);
-    if (!sealed) throw damaged("the body is not base64");
+    if (!sealed)
+      throw damaged("the body is not base64");
     derive_key(params);
     return decrypt(*sealed);
   }
 
   static std::string trim_newline(std::string s) {
-    if (!s.empty() && s.back() == '\n') s.pop_back();
+    if (!s.empty() && s.back() == '\n')
+      s.pop_back();
     return s;
   }
 
@@ -188,7 +198,8 @@ class FileKeyring : public Keyring {
       p.p = h.at("p").get<std::uint64_t>();
       auto salt = core::base64_decode(h.at("salt").get<std::string>(),
                                       Alphabet::kStandard);
-      if (salt) p.salt = *salt;
+      if (salt)
+        p.salt = *salt;
     } catch (const json::exception&) {
       throw damaged("the scrypt parameters are missing");
     }
@@ -202,12 +213,14 @@ class FileKeyring : public Keyring {
 
   // scrypt is slow on purpose; keep its output for the same header.
   void derive_key(const KdfParams& params) {
-    if (have_key_ && params == params_) return;
-    int ok = EVP_PBE_scrypt(password_.data(), password_.size(),
-                            params.salt.data(), params.salt.size(), params.n,
-                            params.r, params.p, 2 * kMaxScryptMemory,
-                            key_.data(), key_.size());
-    if (ok != 1) throw Error("cannot derive the keyring key (scrypt failed)");
+    if (have_key_ && params == params_)
+      return;
+    int ok =
+        EVP_PBE_scrypt(password_.data(), password_.size(), params.salt.data(),
+                       params.salt.size(), params.n, params.r, params.p,
+                       2 * kMaxScryptMemory, key_.data(), key_.size());
+    if (ok != 1)
+      throw Error("cannot derive the keyring key (scrypt failed)");
     params_ = params;
     have_key_ = true;
   }
@@ -232,18 +245,21 @@ class FileKeyring : public Keyring {
     std::string plain = json{{"entries", entries}}.dump();
     auto sealed = aes_gcm_seal(key_, plain);
     wipe(plain);
-    json header = {{"format", "gog-keyring"}, {"version", kFormatVersion},
-                   {"kdf", "scrypt"},         {"n", params_.n},
-                   {"r", params_.r},          {"p", params_.p},
+    json header = {{"format", "gog-keyring"},
+                   {"version", kFormatVersion},
+                   {"kdf", "scrypt"},
+                   {"n", params_.n},
+                   {"r", params_.r},
+                   {"p", params_.p},
                    {"salt", b64(params_.salt)},
                    {"cipher", "aes-256-gcm"}};
-    write_file_atomic(path_, header.dump() + "\n" + b64(sealed) + "\n",
-                      0600);
+    write_file_atomic(path_, header.dump() + "\n" + b64(sealed) + "\n", 0600);
   }
 
   void warn_if_readable_by_others() {
     struct stat st {};
-    if (warned_ || ::stat(path_.c_str(), &st) != 0) return;
+    if (warned_ || ::stat(path_.c_str(), &st) != 0)
+      return;
     if (st.st_mode & 077) {
       std::cerr << "gog: warning: keyring file " << gog::quoted(path_.string())
                 << " is readable by other users; run chmod 600 on it\n";

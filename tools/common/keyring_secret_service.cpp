@@ -31,7 +31,8 @@ const SecretSchema* schema() {
 // Takes ownership of a GError and throws it as a gog::Error.
 [[noreturn]] void throw_gerror(const std::string& what, GError* error) {
   std::string why = error ? error->message : "unknown error";
-  if (error) g_error_free(error);
+  if (error)
+    g_error_free(error);
   throw Error(what + ": " + why,
               "check that the desktop keyring is unlocked, or use "
               "GOG_KEYRING_BACKEND=file with GOG_KEYRING_PASSWORD");
@@ -43,11 +44,13 @@ class SecretServiceKeyring : public Keyring {
                                  std::string_view name) override {
     std::string a(account), n(name);
     GError* error = nullptr;
-    gchar* value = secret_password_lookup_sync(
-        schema(), nullptr, &error, "gog-account", a.c_str(), "gog-name",
-        n.c_str(), nullptr);
-    if (error) throw_gerror("cannot read " + n + " from the keyring", error);
-    if (!value) return std::nullopt;
+    gchar* value =
+        secret_password_lookup_sync(schema(), nullptr, &error, "gog-account",
+                                    a.c_str(), "gog-name", n.c_str(), nullptr);
+    if (error)
+      throw_gerror("cannot read " + n + " from the keyring", error);
+    if (!value)
+      return std::nullopt;
     std::string out(value);
     secret_password_free(value);
     return out;
@@ -57,11 +60,11 @@ class SecretServiceKeyring : public Keyring {
            std::string_view value) override {
     std::string a(account), n(name), v(value), label = "gog " + n + " " + a;
     GError* error = nullptr;
-    secret_password_store_sync(schema(), SECRET_COLLECTION_DEFAULT,
-                               label.c_str(), v.c_str(), nullptr, &error,
-                               "gog-account", a.c_str(), "gog-name",
-                               n.c_str(), nullptr);
-    if (error) throw_gerror("cannot store " + n + " in the keyring", error);
+    secret_password_store_sync(
+        schema(), SECRET_COLLECTION_DEFAULT, label.c_str(), v.c_str(), nullptr,
+        &error, "gog-account", a.c_str(), "gog-name", n.c_str(), nullptr);
+    if (error)
+      throw_gerror("cannot store " + n + " in the keyring", error);
   }
 
   void erase(std::string_view account, std::string_view name) override {
@@ -69,7 +72,8 @@ class SecretServiceKeyring : public Keyring {
     GError* error = nullptr;
     secret_password_clear_sync(schema(), nullptr, &error, "gog-account",
                                a.c_str(), "gog-name", n.c_str(), nullptr);
-    if (error) throw_gerror("cannot remove " + n + " from the keyring", error);
+    if (error)
+      throw_gerror("cannot remove " + n + " from the keyring", error);
   }
 
   std::string backend() const override { return "secret-service"; }
@@ -95,7 +99,8 @@ bool bus_has_secrets(GDBusConnection* bus, const char* method) {
     const gchar* name = nullptr;
     g_variant_get(reply, "(as)", &names);
     while (g_variant_iter_loop(names, "&s", &name))
-      if (std::string(name) == "org.freedesktop.secrets") found = true;
+      if (std::string(name) == "org.freedesktop.secrets")
+        found = true;
     g_variant_iter_free(names);
   } else {
     gboolean owned = FALSE;
@@ -110,7 +115,8 @@ bool bus_has_secrets(GDBusConnection* bus, const char* method) {
 
 bool secret_service_available() {
   auto address = env("DBUS_SESSION_BUS_ADDRESS");
-  if (!address || address->empty()) return false;
+  if (!address || address->empty())
+    return false;
   GError* error = nullptr;
   GDBusConnection* bus = g_bus_get_sync(G_BUS_TYPE_SESSION, nullptr, &error);
   if (!bus) {
@@ -134,7 +140,9 @@ std::unique_ptr<Keyring> open_secret_service_keyring() {
 
 #else  // !GOG_HAVE_LIBSECRET
 
-bool secret_service_available() { return false; }
+bool secret_service_available() {
+  return false;
+}
 
 std::unique_ptr<Keyring> open_secret_service_keyring() {
   throw Error("this gog was built without libsecret",

@@ -26,10 +26,12 @@ bool is_executable(const std::filesystem::path& p) {
 std::optional<std::string> beside_self(const std::string& executable) {
   char buf[PATH_MAX];
   ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return std::nullopt;
-  auto p = std::filesystem::path(std::string(buf, n)).parent_path() /
-           executable;
-  if (is_executable(p)) return p.string();
+  if (n <= 0)
+    return std::nullopt;
+  auto p =
+      std::filesystem::path(std::string(buf, n)).parent_path() / executable;
+  if (is_executable(p))
+    return p.string();
   return std::nullopt;
 }
 
@@ -38,10 +40,12 @@ std::optional<std::string> on_path(const std::string& executable) {
   std::size_t start = 0;
   while (start <= path.size()) {
     auto end = path.find(':', start);
-    if (end == std::string::npos) end = path.size();
+    if (end == std::string::npos)
+      end = path.size();
     auto dir = path.substr(start, end - start);
     auto p = std::filesystem::path(dir.empty() ? "." : dir) / executable;
-    if (is_executable(p)) return p.string();
+    if (is_executable(p))
+      return p.string();
     start = end + 1;
   }
   return std::nullopt;
@@ -51,9 +55,9 @@ void print_help(std::ostream& out) {
   out << "usage: gog <command> [<args>]\n\ncommands:\n";
   for (const auto& c : commands()) {
     auto words = joined(c.words);
-    out << "  " << words << std::string(words.size() < 30 ? 30 - words.size()
-                                                         : 1, ' ')
-        << c.help << "\n";
+    out << "  " << words
+        << std::string(words.size() < 30 ? 30 - words.size() : 1, ' ') << c.help
+        << "\n";
   }
   out << "\n'gog <command> --help' shows a command's options. 'gog <name>' "
          "also runs\nany gog-<name> executable beside gog or on PATH.\n";
@@ -64,12 +68,12 @@ void print_help(std::ostream& out) {
   std::vector<std::string> argv_s{name};
   argv_s.insert(argv_s.end(), rest.begin(), rest.end());
   std::vector<char*> argv;
-  for (auto& s : argv_s) argv.push_back(s.data());
+  for (auto& s : argv_s)
+    argv.push_back(s.data());
   argv.push_back(nullptr);
   std::cout.flush();
   ::execv(path.c_str(), argv.data());
-  throw Error("cannot run " + gog::quoted(path) + ": " +
-              std::strerror(errno));
+  throw Error("cannot run " + gog::quoted(path) + ": " + std::strerror(errno));
 }
 
 // Runs gog-<first word> beside gog or on PATH, git style.
@@ -79,7 +83,8 @@ bool try_plugin(const std::vector<std::string>& args) {
     return false;
   auto name = "gog-" + args[0];
   auto path = locate(name);
-  if (!path) return false;
+  if (!path)
+    return false;
   exec(*path, name, {args.begin() + 1, args.end()});
 }
 
@@ -90,7 +95,8 @@ bool try_plugin(const std::vector<std::string>& args) {
     auto best = edit_distance(joined(args), joined(near[0]->words));
     hint = "did you mean:";
     for (const auto* c : near) {
-      if (edit_distance(joined(args), joined(c->words)) > best + 2) break;
+      if (edit_distance(joined(args), joined(c->words)) > best + 2)
+        break;
       hint += "\n  gog " + joined(c->words);
     }
   } else {
@@ -107,7 +113,8 @@ int help(const std::vector<std::string>& topic) {
     return kExitOk;
   }
   auto match = find_command(topic);
-  if (!match) unknown(topic);
+  if (!match)
+    unknown(topic);
   std::vector<std::string> words(topic.begin(),
                                  topic.begin() + match->words_used);
   words.push_back("--help");
@@ -117,7 +124,8 @@ int help(const std::vector<std::string>& topic) {
 }  // namespace
 
 std::optional<std::string> locate(const std::string& executable) {
-  if (auto p = beside_self(executable)) return p;
+  if (auto p = beside_self(executable))
+    return p;
   return on_path(executable);
 }
 
@@ -142,7 +150,8 @@ int run(std::vector<std::string> args) {
     }
     exec(*path, exe, {args.begin() + match->words_used, args.end()});
   }
-  if (try_plugin(args)) return kExitOk;  // not reached: exec replaced us
+  if (try_plugin(args))
+    return kExitOk;  // not reached: exec replaced us
   unknown(args);
 }
 

@@ -56,8 +56,7 @@ void print_text(const LocalResult& r) {
             << "\n"
             << "TRACKING_KEY_V1=" << r.tracking_key << "\n"
             << "TRACKING_KEY=" << r.tracking_key << "\n"
-            << "TRACKING_CURRENT_KEY_VERSION=" << r.current_key_version
-            << "\n"
+            << "TRACKING_CURRENT_KEY_VERSION=" << r.current_key_version << "\n"
             << "ADMIN_KEY=" << r.admin_key << "\n";
 }
 
@@ -73,8 +72,7 @@ void print_json(const LocalResult& r) {
       {"secrets",
        {{"TRACKING_KEY_V1", r.tracking_key},
         {"TRACKING_KEY", r.tracking_key},
-        {"TRACKING_CURRENT_KEY_VERSION",
-         std::to_string(r.current_key_version)},
+        {"TRACKING_CURRENT_KEY_VERSION", std::to_string(r.current_key_version)},
         {"ADMIN_KEY", r.admin_key}}}};
   std::cout << j.dump(2) << "\n";
 }
@@ -86,7 +84,8 @@ int run(std::vector<std::string> args) {
                "gog gmail track setup"};
   Flags flags;
   add_flags(app, flags);
-  if (!parse_args(app, std::move(args))) return kExitOk;
+  if (!parse_args(app, std::move(args)))
+    return kExitOk;
 
   auto result = configure_local(options_from(flags));
 

@@ -18,14 +18,12 @@ constexpr const char* kUrlHint =
     "https://gog-track.example.workers.dev";
 
 bool has_control_or_space(const std::string& s) {
-  return std::any_of(s.begin(), s.end(), [](unsigned char c) {
-    return c <= 0x20 || c == 0x7f;
-  });
+  return std::any_of(s.begin(), s.end(),
+                     [](unsigned char c) { return c <= 0x20 || c == 0x7f; });
 }
 
 [[noreturn]] void bad_url(const std::string& url, const std::string& why) {
-  throw UsageError("bad worker url " + gog::quoted(url) + ": " + why,
-                   kUrlHint);
+  throw UsageError("bad worker url " + gog::quoted(url) + ": " + why, kUrlHint);
 }
 
 void check_host_port(const std::string& url, const std::string& authority) {
@@ -42,13 +40,15 @@ void check_host_port(const std::string& url, const std::string& authority) {
     if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535)
       bad_url(url, "the port is not a number from 1 to 65535");
   }
-  if (host.empty()) bad_url(url, "there is no host");
+  if (host.empty())
+    bad_url(url, "there is no host");
 }
 
 std::string strip_line_end(std::string s) {
   if (!s.empty() && s.back() == '\n') {
     s.pop_back();
-    if (!s.empty() && s.back() == '\r') s.pop_back();
+    if (!s.empty() && s.back() == '\r')
+      s.pop_back();
   }
   return s;
 }
@@ -64,15 +64,19 @@ std::string choose(const std::optional<std::string>& explicit_value,
                    const std::optional<std::string>& stored,
                    std::string (*generate)(), bool* changed) {
   if (explicit_value) {
-    if (explicit_value != stored) *changed = true;
+    if (explicit_value != stored)
+      *changed = true;
     return *explicit_value;
   }
-  if (stored) return *stored;
+  if (stored)
+    return *stored;
   *changed = true;
   return generate();
 }
 
-std::string new_tracking_key() { return format_key(generate_key()); }
+std::string new_tracking_key() {
+  return format_key(generate_key());
+}
 
 AccountConfig updated_account(const Config& config, const LocalOptions& o,
                               const std::string& url) {
@@ -111,12 +115,14 @@ void log_setup(const LocalResult& r) {
 }  // namespace
 
 std::string validate_worker_url(const std::string& url) {
-  if (url.empty()) bad_url(url, "it is empty");
+  if (url.empty())
+    bad_url(url, "it is empty");
   if (has_control_or_space(url))
     bad_url(url, "it contains spaces or control characters");
   auto scheme_end = url.find("://");
   std::string scheme = url.substr(0, scheme_end);
-  if (scheme_end == std::string::npos || (scheme != "https" && scheme != "http"))
+  if (scheme_end == std::string::npos ||
+      (scheme != "https" && scheme != "http"))
     bad_url(url, "it must start with https:// or http://");
   if (url.find_first_of("?#") != std::string::npos)
     bad_url(url, "a query or fragment does not belong in the url");
@@ -124,14 +130,16 @@ std::string validate_worker_url(const std::string& url) {
   auto rest = url.substr(scheme_end + 3);
   check_host_port(url, rest.substr(0, rest.find('/')));
   std::string out = url;
-  while (out.back() == '/' && out.size() > scheme_end + 3) out.pop_back();
+  while (out.back() == '/' && out.size() > scheme_end + 3)
+    out.pop_back();
   return out;
 }
 
 void validate_tracking_key(const std::string& text, const std::string& from) {
   // Only the canonical text (padded): every reader then sees one spelling.
   auto key = parse_key(text);
-  if (key && format_key(*key) == text) return;
+  if (key && format_key(*key) == text)
+    return;
   throw UsageError(
       "bad tracking key from " + gog::quoted(from) +
           ": it must be standard base64 of exactly 32 bytes (44 characters "
@@ -150,7 +158,8 @@ void validate_admin_key(const std::string& text, const std::string& from) {
   } else if (text.front() == ' ' || text.back() == ' ') {
     why = "it starts or ends with a space";
   }
-  if (why.empty()) return;
+  if (why.empty())
+    return;
   throw UsageError("bad admin key from " + gog::quoted(from) + ": " + why,
                    "omit --admin-key to generate one");
 }
@@ -162,7 +171,8 @@ std::string SecretSource::read(const std::string& flag,
     if (!std::getline(in_, line))
       throw UsageError("no line on standard input for " + flag,
                        "write one value per line, in the order of the flags");
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
     return line;
   }
   if (!value.empty() && value.front() == '@')
@@ -177,8 +187,10 @@ LocalResult configure_local(const LocalOptions& o) {
   LocalResult r;
   r.account = o.account;
   r.worker_url = validate_worker_url(o.worker_url);
-  if (o.tracking_key) validate_tracking_key(*o.tracking_key, "--tracking-key");
-  if (o.admin_key) validate_admin_key(*o.admin_key, "--admin-key");
+  if (o.tracking_key)
+    validate_tracking_key(*o.tracking_key, "--tracking-key");
+  if (o.admin_key)
+    validate_admin_key(*o.admin_key, "--admin-key");
 
   auto config = Config::load();
   auto account = updated_account(config, o, r.worker_url);
@@ -187,12 +199,13 @@ LocalResult configure_local(const LocalOptions& o) {
 
   auto keyring = open_keyring();
   r.keyring_backend = keyring->backend();
-  r.tracking_key = choose(o.tracking_key,
-                          keyring->get(r.account, "TRACKING_KEY_V1"),
-                          new_tracking_key, &r.keys_changed);
+  r.tracking_key =
+      choose(o.tracking_key, keyring->get(r.account, "TRACKING_KEY_V1"),
+             new_tracking_key, &r.keys_changed);
   r.admin_key = choose(o.admin_key, keyring->get(r.account, "ADMIN_KEY"),
                        new_admin_key, &r.keys_changed);
-  if (r.keys_changed) store_keys(*keyring, r);
+  if (r.keys_changed)
+    store_keys(*keyring, r);
 
   config.set_account(r.account, account);
   config.save();

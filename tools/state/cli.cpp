@@ -34,8 +34,11 @@ int verify(const Flags& f) {
                  "append cuts it\n";
   }
   if (f.json) {
-    std::cout << json{{"ok", true}, {"path", f.log}, {"events", v.events},
-                      {"torn_tail", v.torn_tail}}.dump()
+    std::cout << json{{"ok", true},
+                      {"path", f.log},
+                      {"events", v.events},
+                      {"torn_tail", v.torn_tail}}
+                     .dump()
               << "\n";
   } else {
     std::cout << "ok: " << v.events << " events in " << f.log << "\n";
@@ -47,24 +50,31 @@ int list(const Flags& f) {
   auto events = EventLog(f.log).read_all();
   json out = json::array();
   for (const auto& e : events) {
-    if (!f.type.empty() && e.type != f.type) continue;
+    if (!f.type.empty() && e.type != f.type)
+      continue;
     if (f.json) {
-      out.push_back({{"seq", e.seq}, {"time", e.time}, {"type", e.type},
+      out.push_back({{"seq", e.seq},
+                     {"time", e.time},
+                     {"type", e.type},
                      {"data", e.data}});
     } else {
       std::cout << e.seq << "  " << e.time << "  " << e.type << "  "
                 << e.data.dump() << "\n";
     }
   }
-  if (f.json) std::cout << out.dump(2) << "\n";
+  if (f.json)
+    std::cout << out.dump(2) << "\n";
   return kExitOk;
 }
 
 int commit(const Flags& f) {
   auto r = commit_log(f.log, f.repo, f.branch, f.message);
   if (f.json) {
-    std::cout << json{{"commit", r.commit}, {"branch", f.branch},
-                      {"created", r.created}, {"events", r.events}}.dump()
+    std::cout << json{{"commit", r.commit},
+                      {"branch", f.branch},
+                      {"created", r.created},
+                      {"events", r.events}}
+                     .dump()
               << "\n";
   } else {
     std::cout << r.commit << "\n";
@@ -92,10 +102,13 @@ int run(std::vector<std::string> args) {
   c->add_option("--repo", f.repo, "repository (default: the current one)");
   c->add_option("--message", f.message, "commit message");
   c->add_flag("--json", f.json, "print JSON");
-  if (!parse_args(app, std::move(args))) return kExitOk;
+  if (!parse_args(app, std::move(args)))
+    return kExitOk;
 
-  if (v->parsed()) return verify(f);
-  if (l->parsed()) return list(f);
+  if (v->parsed())
+    return verify(f);
+  if (l->parsed())
+    return list(f);
   return commit(f);
 }
 

@@ -14,11 +14,12 @@ namespace {
 
 // Throws the last libgit2 error when rc is negative.
 void check(int rc, const std::string& what) {
-  if (rc >= 0) return;
+  if (rc >= 0)
+    return;
   const git_error* e = git_error_last();
-  throw Error("cannot " + what + ": " +
-              (e && e->message ? e->message : "libgit2 error " +
-                                                   std::to_string(rc)));
+  throw Error(
+      "cannot " + what + ": " +
+      (e && e->message ? e->message : "libgit2 error " + std::to_string(rc)));
 }
 
 template <typename T, void (*Free)(T*)>
@@ -59,7 +60,8 @@ std::string valid_ref(const std::string& branch) {
 
 void refuse_checked_out(git_repository* repo, const std::string& ref) {
   git_reference* head = nullptr;
-  if (git_reference_lookup(&head, repo, "HEAD") < 0) return;
+  if (git_reference_lookup(&head, repo, "HEAD") < 0)
+    return;
   Reference owned(head);
   if (git_reference_type(head) == GIT_REFERENCE_SYMBOLIC &&
       ref == git_reference_symbolic_target(head)) {
@@ -71,7 +73,8 @@ void refuse_checked_out(git_repository* repo, const std::string& ref) {
 
 Commit branch_tip(git_repository* repo, const std::string& ref) {
   git_oid oid;
-  if (git_reference_name_to_id(&oid, repo, ref.c_str()) < 0) return nullptr;
+  if (git_reference_name_to_id(&oid, repo, ref.c_str()) < 0)
+    return nullptr;
   git_commit* tip = nullptr;
   check(git_commit_lookup(&tip, repo, &oid), "read the tip of " + ref);
   return Commit(tip);
@@ -145,8 +148,7 @@ std::string log_contents(const fs::path& path, std::size_t* events) {
 }  // namespace
 
 CommitResult commit_log(const fs::path& log_path, const fs::path& repo_dir,
-                        const std::string& branch,
-                        const std::string& message) {
+                        const std::string& branch, const std::string& message) {
   Library library;
   auto ref = valid_ref(branch);
   if (!fs::exists(log_path))
@@ -163,7 +165,8 @@ CommitResult commit_log(const fs::path& log_path, const fs::path& repo_dir,
 
   auto parent = branch_tip(repo.get(), ref);
   git_tree* parent_tree = nullptr;
-  if (parent) check(git_commit_tree(&parent_tree, parent.get()), "read tree");
+  if (parent)
+    check(git_commit_tree(&parent_tree, parent.get()), "read tree");
   Tree owned_tree(parent_tree);
   auto root = state_tree(repo.get(), parent_tree, contents);
   if (parent && git_oid_equal(&root, git_tree_id(parent_tree))) {
@@ -182,8 +185,7 @@ CommitResult commit_log(const fs::path& log_path, const fs::path& repo_dir,
   git_oid id;
   // update_ref moves only the branch, and only if its tip is still parent.
   check(git_commit_create(&id, repo.get(), ref.c_str(), sig.get(), sig.get(),
-                          nullptr, text.c_str(), tree, parent ? 1 : 0,
-                          parents),
+                          nullptr, text.c_str(), tree, parent ? 1 : 0, parents),
         "commit to " + ref);
   result.commit = hex(id);
   result.created = true;

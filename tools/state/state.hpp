@@ -9,8 +9,8 @@
 namespace gog::state {
 
 struct CommitResult {
-  std::string commit;     // hex id of the branch tip afterwards
-  bool created = false;   // false when the tree was already the same
+  std::string commit;    // hex id of the branch tip afterwards
+  bool created = false;  // false when the tree was already the same
   std::size_t events = 0;
 };
 

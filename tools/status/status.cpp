@@ -22,8 +22,10 @@ using nlohmann::json;
 
 std::set<int> versions_to_check(const AccountConfig& a) {
   std::set<int> out(a.key_versions.begin(), a.key_versions.end());
-  if (a.current_key_version > 0) out.insert(a.current_key_version);
-  if (a.pending_key_version) out.insert(*a.pending_key_version);
+  if (a.current_key_version > 0)
+    out.insert(a.current_key_version);
+  if (a.pending_key_version)
+    out.insert(*a.pending_key_version);
   return out;
 }
 
@@ -64,8 +66,8 @@ json log_status() {
 
 json gather(const std::string& account) {
   auto a = Config::load().require_account(account);
-  json pending = a.pending_key_version ? json(*a.pending_key_version)
-                                       : json(nullptr);
+  json pending =
+      a.pending_key_version ? json(*a.pending_key_version) : json(nullptr);
   return {{"account", account},
           {"worker_url", a.worker_url},
           {"current_key_version", a.current_key_version},
@@ -81,7 +83,8 @@ std::string yes_no(const json& j, const char* key) {
 }
 
 void print_pending(const json& s) {
-  if (s["pending_key_version"].is_null()) return;
+  if (s["pending_key_version"].is_null())
+    return;
   auto v = std::to_string(s["pending_key_version"].get<int>());
   std::cout << "\n!! PENDING ROTATION: key version " << v
             << " is staged but not yet current.\n"
@@ -114,8 +117,9 @@ void print_text(const json& s) {
   } else if (l["last_seq"] == 0) {
     std::cout << "none";
   } else {
-    std::cout << "#" << l["last_seq"] << " " << l["last_type"].get<std::string>()
-              << " at " << l["last_time"].get<std::string>();
+    std::cout << "#" << l["last_seq"] << " "
+              << l["last_type"].get<std::string>() << " at "
+              << l["last_time"].get<std::string>();
   }
   std::cout << "\n";
   print_pending(s);
@@ -129,7 +133,8 @@ int run(std::vector<std::string> args) {
   bool as_json = false;
   app.add_option("--account", account, "the Gmail address");
   app.add_flag("--json", as_json, "print JSON");
-  if (!parse_args(app, std::move(args))) return kExitOk;
+  if (!parse_args(app, std::move(args)))
+    return kExitOk;
 
   auto status = gather(Config::load().resolve_account(account));
 

@@ -18,6 +18,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "support/test_support.hpp"
 
@@ -28,9 +29,25 @@ class CloudflareStandIn {
   static constexpr const char* kToken = "standin-token";
   static constexpr const char* kAccount = "standin-account";
 
-  explicit CloudflareStandIn(const fs::path& dir) : home_(dir / "home") {
+  // extra_args go to cf-api-standin, e.g. with_live_tracker(port).
+  explicit CloudflareStandIn(const fs::path& dir,
+                             std::vector<std::string> extra_args = {})
+      : home_(dir / "home"), extra_args_(std::move(extra_args)) {
     fs::create_directories(home_);
     start(dir / "cloudflare.sqlite");
+  }
+
+  // Arguments that make the stand-in run a real gog-serve on port with the
+  // deployed script's secrets, as the live Worker (live.hpp).
+  static std::vector<std::string> with_live_tracker(int port) {
+    return {"--live-tracker", std::string(GOG_BIN_DIR) + "/gog-serve",
+            "--live-port", std::to_string(port)};
+  }
+
+  // Stops or starts the live tracker.
+  void set_live(bool running) const {
+    request("POST", "/__standin/live",
+            nlohmann::json{{"running", running}}.dump());
   }
 
   ~CloudflareStandIn() {
@@ -78,10 +95,13 @@ class CloudflareStandIn {
     posix_spawn_file_actions_adddup2(&actions, out[1], 1);
     posix_spawn_file_actions_addclose(&actions, out[0]);
     std::string db_s = db.string();
-    const char* argv[] = {exe.c_str(), "--db", db_s.c_str(), "--port", "0",
-                          nullptr};
-    int rc = posix_spawn(&pid_, exe.c_str(), &actions, nullptr,
-                         const_cast<char**>(argv), environ);
+    std::vector<std::string> args{exe, "--db", db_s, "--port", "0"};
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    int rc = posix_spawn(&pid_, exe.c_str(), &actions, nullptr, argv.data(),
+                         environ);
     posix_spawn_file_actions_destroy(&actions);
     close(out[1]);
     if (rc != 0) throw std::runtime_error("cannot start " + exe);
@@ -111,6 +131,7 @@ class CloudflareStandIn {
   }
 
   fs::path home_;
+  std::vector<std::string> extra_args_;
   pid_t pid_ = -1;
   int port_ = 0;
 };

@@ -386,6 +386,23 @@ bool key_shaped(const std::string& value) {
               "log a key's version or name, never the key itself");
 }
 
+// The secrets a process may hold in its environment (docs/architecture.md,
+// "Secret names"), so that no tool has to remember to forbid them.
+std::vector<std::string> secrets_in_environment() {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& name) {
+    if (auto v = env(name.c_str()); v && v->size() >= 8)
+      out.push_back(*v);
+  };
+  for (const char* name :
+       {"TRACKING_KEY", "ADMIN_KEY", "GMAIL_CLIENT_SECRET",
+        "GMAIL_REFRESH_TOKEN", "GOG_KEYRING_PASSWORD", "CLOUDFLARE_API_TOKEN"})
+    add(name);
+  for (int v = 1; v <= 255; ++v)
+    add("TRACKING_KEY_V" + std::to_string(v));
+  return out;
+}
+
 void check_no_secret(const json& data, const std::string& type,
                      const std::vector<std::string>& forbidden) {
   if (data.is_object()) {
@@ -436,6 +453,7 @@ Event EventLog::append(const std::string& type, json data) {
   if (type.empty())
     throw Error("an event needs a type");
   check_no_secret(data, type, forbidden_);
+  check_no_secret(data, type, secrets_in_environment());
 
   LockedFile file(path_, true);
   Tail tail = read_tail(file, path_);

@@ -59,8 +59,10 @@ class EventLog {
       const std::function<bool(const Event&)>& stop) const;
 
   // Values (the keys held) that append() refuses to write anywhere in an
-  // event's data. Member names ending in key/token/secret/password are
-  // always refused, whatever this list holds.
+  // event's data. Also always refused: the values of the secret variables
+  // set in the environment (TRACKING_KEY*, ADMIN_KEY, GMAIL_*,
+  // GOG_KEYRING_PASSWORD, CLOUDFLARE_API_TOKEN; 8 bytes or longer), member
+  // names ending in key/token/secret/password, and key-shaped strings.
   void forbid_values(std::vector<std::string> values);
 
   const std::filesystem::path& path() const { return path_; }

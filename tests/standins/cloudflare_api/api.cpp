@@ -136,7 +136,10 @@ class Api {
     if (req.path.rfind("/__standin/", 0) == 0) return test_route(req);
     check_failure(req);
     check_auth(req);
-    return route(req);
+    Reply reply = route(req);
+    if (config_.after_change && req.method != "GET")
+      config_.after_change(req.path);
+    return reply;
   }
 
   std::mutex mutex;
@@ -151,6 +154,11 @@ class Api {
                            {f.value("status", 500), f.value("code", 10013),
                             f.value("message", "injected failure")},
                            f.value("times", 1)});
+      return {200, envelope(nullptr)};
+    }
+    if (req.method == "POST" && req.path == "/__standin/live" &&
+        config_.set_live) {
+      config_.set_live(json_body(req).value("running", true));
       return {200, envelope(nullptr)};
     }
     throw ApiError{404, 7003, "no such stand-in route"};

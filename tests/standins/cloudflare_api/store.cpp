@@ -377,6 +377,16 @@ Json Store::list_secrets(const std::string& script) const {
   return out;
 }
 
+std::map<std::string, std::string> Store::secret_values(
+    const std::string& script) const {
+  SQLite::Statement q(db_, "SELECT name, value FROM secrets WHERE script = ?");
+  q.bind(1, script);
+  std::map<std::string, std::string> out;
+  while (q.executeStep())
+    out[q.getColumn(0).getString()] = q.getColumn(1).getString();
+  return out;
+}
+
 void Store::put_schedules(const std::string& script,
                           const std::vector<std::string>& crons) {
   SQLite::Transaction tx(db_);

@@ -15,6 +15,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -54,6 +55,9 @@ class Store {
   void put_secret(const std::string& script, const std::string& name,
                   const std::string& value);
   Json list_secrets(const std::string& script) const;
+  // Names and values, for the live tracker (live.hpp) only.
+  std::map<std::string, std::string> secret_values(
+      const std::string& script) const;
   void put_schedules(const std::string& script,
                      const std::vector<std::string>& crons);
   Json schedules(const std::string& script) const;

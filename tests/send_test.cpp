@@ -323,6 +323,20 @@ TEST(Injection, EveryHeaderFieldRefusesLineBreaks) {
   }
 }
 
+TEST(Injection, CustomHeadersCannotReplaceOurs) {
+  for (std::string name : {"Bcc", "to", "Content-Type", "content-disposition",
+                           "MIME-Version", "X A", "X:A", "", "Sübject"}) {
+    auto spec = simple_spec();
+    spec.headers = {{name, "1"}};
+    EXPECT_THROW(build_message(spec), UsageError) << name;
+  }
+  auto spec = simple_spec();
+  spec.headers = {{"List-Unsubscribe", "<https://example.com/u>"}};
+  EXPECT_NE(build_message(spec).find(
+                "\r\nList-Unsubscribe: <https://example.com/u>\r\n"),
+            std::string::npos);
+}
+
 TEST(Injection, SafeMessageHasExactlyItsOwnHeaders) {
   auto spec = simple_spec();
   spec.from = Mailbox{"Zoë", "zoe@example.com"};

@@ -7,8 +7,10 @@
 #include <Poco/URI.h>
 
 #include <cctype>
+#include <iostream>
 
 #include "common/error.hpp"
+#include "common/files.hpp"
 #include "common/http_session.hpp"
 
 namespace gog::send {
@@ -49,6 +51,9 @@ HttpResponse http_post(const std::string& url, const std::string& content_type,
     HttpResponse out;
     out.status = static_cast<int>(response.getStatus());
     Poco::StreamCopier::copyToString(in, out.body);
+    // The URL and status only: headers and bodies carry tokens.
+    if (env("GOG_TRACE").value_or("") == "1")
+      std::cerr << "gog: trace: POST " << url << " -> " << out.status << "\n";
     return out;
   } catch (const Poco::Exception& e) {
     throw Error("POST " + gog::quoted(url) + " failed: " + e.displayText(),

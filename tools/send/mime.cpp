@@ -162,18 +162,9 @@ void check_mailboxes(const std::vector<Mailbox>& list,
 }
 
 void check_custom_header(const Header& h) {
-  static const std::array<std::string_view, 11> kOwn = {
-      "from",
-      "to",
-      "cc",
-      "bcc",
-      "reply-to",
-      "subject",
-      "date",
-      "message-id",
-      "mime-version",
-      "content-type",
-      "content-transfer-encoding"};
+  static const std::array<std::string_view, 9> kOwn = {
+      "from",    "to",   "cc",         "bcc",         "reply-to",
+      "subject", "date", "message-id", "mime-version"};
   auto lower = h.name;
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return std::tolower(c); });
@@ -181,7 +172,10 @@ void check_custom_header(const Header& h) {
                  std::all_of(h.name.begin(), h.name.end(), [](unsigned char c) {
                    return std::isalnum(c) || c == '-';
                  });
-  if (!name_ok || std::find(kOwn.begin(), kOwn.end(), lower) != kOwn.end())
+  // Content-* headers describe the body, which only the builder knows.
+  bool own = std::find(kOwn.begin(), kOwn.end(), lower) != kOwn.end() ||
+             lower.starts_with("content-");
+  if (!name_ok || own)
     throw UsageError(
         "header name " + quoted(h.name) + ": not a custom header name",
         "use letters, digits and '-', at most 40, and not a "

@@ -64,13 +64,14 @@ bool days_in_month_ok(int year, int month, int day) {
   return !(month == 2 && day == 29 && !leap);
 }
 
+// Digits only: "-5", "+5" and "1e3" are not times a person means.
 std::optional<std::int64_t> parse_unix(std::string_view text) {
-  std::int64_t value = 0;
-  auto [end, ec] =
-      std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) {
+  if (text.empty() || text.size() > 12 ||
+      text.find_first_not_of("0123456789") != std::string_view::npos) {
     return std::nullopt;
   }
+  std::int64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
   return value;
 }
 

@@ -212,6 +212,12 @@ TEST_F(EventLogTest, SecretGuardRefusesSecretNamesAndHeldValues) {
   log.forbid_values({"hunter2-hunter2"});
   EXPECT_THROW(log.append("x", {{"note", "pw is hunter2-hunter2!"}}), Error);
 
+  {
+    test::ScopedEnv env{{{"ADMIN_KEY", "admin-from-the-environment"}}};
+    EXPECT_THROW(log.append("x", {{"note", "admin-from-the-environment"}}),
+                 Error);
+  }
+
   // Key versions and names of keys are fine.
   log.append("x", {{"key_versions", {1, 2}},
                    {"key_name", "TRACKING_KEY_V2"},

@@ -227,6 +227,13 @@ std::string render_opens(const std::vector<OpenRow>& opens, int limit) {
   return dump(doc);
 }
 
+std::string render_health() {
+  ordered_json doc;
+  doc["ok"] = true;
+  doc["retention_days"] = kRetentionDays;
+  return dump(doc);
+}
+
 std::string render_error(std::string_view message) {
   ordered_json doc;
   doc["error"] = std::string(message);

@@ -53,6 +53,10 @@ std::string render_query(const Payload& payload,
 // GET /opens.
 std::string render_opens(const std::vector<OpenRow>& opens, int limit);
 
+// GET /health: {"ok": true, "retention_days": N}. The retention check
+// reads the window the running tracker purges at from here.
+std::string render_health();
+
 // {"error": message}
 std::string render_error(std::string_view message);
 

@@ -8,7 +8,7 @@ import {
   serveOpens,
   serveQuery,
 } from "./admin.js";
-import { call, constants } from "./core.js";
+import { call, constants, render } from "./core.js";
 import { log } from "./log.js";
 import { gifResponse, servePixel } from "./pixel.js";
 import { purge } from "./store.js";
@@ -48,7 +48,7 @@ async function route(request, env, ctx, url) {
   if (target > constants().limits.max_target_bytes) {
     return errorResponse("request target too long", 414);
   }
-  if (url.pathname === "/health") return json('{"ok":true}');
+  if (url.pathname === "/health") return json(render("render_health"));
 
   const admin = url.pathname === "/opens" || url.pathname.startsWith("/q/");
   if (!admin) return errorResponse("not found", 404);

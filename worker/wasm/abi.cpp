@@ -16,6 +16,7 @@
 //   render_query  r, s, t, opens[], dropped -> the /q/ body
 //   render_opens  opens[], limit -> the /opens body
 //   render_error  message -> the error body
+//   render_health -> the /health body
 //   key           text -> {ok, bytes}: base64 of exactly 32 bytes, nothing
 //                 trimmed
 //   constants     -> {sql: {opens_for_id, dropped_for_id}, limits: {...}}
@@ -212,6 +213,8 @@ bool render(const std::string& op, const json& in) {
     output = render_opens(in);
   } else if (op == "render_error") {
     output = core::render_error(text(in, "message"));
+  } else if (op == "render_health") {
+    output = core::render_health();
   } else {
     return false;
   }

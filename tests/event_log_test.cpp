@@ -262,6 +262,23 @@ TEST_F(EventLogTest, ConcurrentProcessesAndThreadsKeepAValidChain) {
   EXPECT_EQ(log.last()->seq, kProcs * kThreads * kEach);
 }
 
+TEST_F(EventLogTest, ReadBackStopsAndChecksTheLinks) {
+  for (int i = 1; i <= 5; ++i)
+    log.append("n", {{"i", i}});
+  auto back = log.read_back([](const Event& e) { return e.seq == 3; });
+  ASSERT_EQ(back.size(), 3u);
+  EXPECT_EQ(back[0].seq, 5);
+  EXPECT_EQ(back[2].seq, 3);
+  EXPECT_EQ(log.read_back([](const Event&) { return false; }).size(), 5u);
+
+  auto ls = lines();
+  ls[4] = rehash(ls[4], {{"i", 40}});  // own hash right, link to 5 broken
+  write_lines(ls);
+  EXPECT_EQ(log.read_back([](const Event& e) { return e.seq == 5; }).size(),
+            1u);
+  EXPECT_THROW(log.read_back([](const Event&) { return false; }), Error);
+}
+
 TEST_F(EventLogTest, LongLinesAreFoundFromTheTail) {
   std::string big(20000, 'x');
   log.append("big", {{"blob", big}});

@@ -490,15 +490,19 @@ std::vector<Event> EventLog::read_back(
     return out;
   LockedFile file(path_, false);
   off_t end = read_tail(file, path_).good_end;
+  std::string newer_prev;
   while (end > 0) {
     off_t start = line_start(file, end);
     if (start == 0)
       break;  // only the header is left
     auto e = json::parse(file.read(start, end - 1), nullptr, false);
-    if (!self_consistent(e))
+    // Each line must hash right and be the one its successor names.
+    bool linked = newer_prev.empty() || e.value("hash", "") == newer_prev;
+    if (!self_consistent(e) || !linked)
       throw Error("event log " + gog::quoted(path_.string()) +
                       ": an event read back from the end is damaged",
                   "run 'gog state verify' to find the bad line");
+    newer_prev = e["prev"].get<std::string>();
     out.push_back(to_event(e));
     if (stop(out.back()))
       break;

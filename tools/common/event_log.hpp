@@ -53,8 +53,9 @@ class EventLog {
   // Events from the newest backwards, reading the file from its end, until
   // `stop` returns true for one (that event is included) or the first event
   // is reached. The cost grows with the events read, not with the log's
-  // length. Each line's own hash is checked, the chain is not (verify()
-  // does that); a torn last line is skipped. Throws like append().
+  // length. Each line's own hash is checked, and the links between the
+  // lines read; the rest of the chain is not (verify() does that); a torn
+  // last line is skipped. Throws like append().
   std::vector<Event> read_back(
       const std::function<bool(const Event&)>& stop) const;
 

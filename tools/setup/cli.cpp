@@ -6,6 +6,7 @@
 #include "common/config.hpp"
 #include "common/error.hpp"
 #include "common/tool_main.hpp"
+#include "setup/deploy.hpp"
 #include "setup/setup.hpp"
 
 namespace gog::setup {
@@ -18,8 +19,8 @@ struct Flags {
 
 void add_flags(CLI::App& app, Flags& f) {
   app.add_option("--worker-url", f.worker_url,
-                 "the tracker's address, https://...")
-      ->required();
+                 "the tracker's address, https://... (required unless "
+                 "--from gives it)");
   app.add_option("--account", f.account,
                  "the Gmail address (default: GOG_ACCOUNT, then the "
                  "config's default account)");
@@ -84,12 +85,20 @@ int run(std::vector<std::string> args) {
                "gog gmail track setup"};
   Flags flags;
   add_flags(app, flags);
+  DeployFlags deploy_flags;
+  add_deploy_flags(app, deploy_flags);
   if (!parse_args(app, std::move(args)))
     return kExitOk;
+  apply_deploy_flags(deploy_flags, flags.worker_url, flags.account);
+  if (deploy_flags.dry_run)
+    return run_deploy(deploy_flags,
+                      Config::load().resolve_account(flags.account));
 
   auto result = configure_local(options_from(flags));
 
   flags.json ? print_json(result) : print_text(result);
+  if (deploy_requested(deploy_flags))
+    return run_deploy(deploy_flags, result.account);
   return kExitOk;
 }
 

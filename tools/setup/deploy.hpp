@@ -83,3 +83,34 @@ RenderedConfig render_config(std::string_view committed,
 std::vector<std::string> created_objects(std::string_view sql);
 
 }  // namespace gog::setup
+
+namespace CLI {
+class App;
+}
+
+namespace gog::setup {
+
+// The provisioning flags of `gog gmail track setup` (wired in cli.cpp).
+struct DeployFlags {
+  bool deploy = false;
+  bool dry_run = false;
+  std::string from;  // pipelines/tracker.yaml
+  std::string worker_name, db_name, worker_dir = "worker";
+  std::optional<std::string> cron;  // from --from
+};
+
+void add_deploy_flags(CLI::App& app, DeployFlags& flags);
+
+// Applies --from (account, worker_url and the deploy settings, unless given
+// on the command line) and checks that a worker URL is known.
+void apply_deploy_flags(DeployFlags& flags, std::string& worker_url,
+                        std::string& account);
+
+// True when --deploy, --from or --dry-run asked for provisioning.
+bool deploy_requested(const DeployFlags& flags);
+
+// Provisions for the account. A dry run prints the plan on stdout and
+// needs no keys yet; a real run reports its steps on stderr.
+int run_deploy(const DeployFlags& flags, const std::string& account);
+
+}  // namespace gog::setup

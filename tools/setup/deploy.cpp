@@ -426,7 +426,19 @@ void check_secrets(const SecretMap& secrets) {
                        "run 'gog gmail track setup' to store the keys");
 }
 
+// wrangler would happily upload a Worker whose module import fails at
+// start-up: check the build output before anything remote changes.
+void check_worker_built(const Context& c) {
+  fs::path wasm = c.worker_dir / "build" / "core.wasm";
+  if (!fs::exists(wasm)) {
+    throw Error("the Worker's WebAssembly core " + quoted(wasm.string()) +
+                    " is not built",
+                "run ./dev build (or worker/build.sh) first");
+  }
+}
+
 void run_steps(Context& c, const SecretMap& secrets) {
+  check_worker_built(c);
   auto id = ensure_database(c);
 
   std::string committed = read_file(c.worker_dir / "wrangler.toml");

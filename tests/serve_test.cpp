@@ -490,16 +490,22 @@ TEST(ServeBots, ClassificationRowsAreAllStored) {
   EXPECT_EQ(stored_opens(server), static_cast<std::int64_t>(rows.size()));
 }
 
-TEST(ServeBots, UserAgentIsTruncatedAtACharacterBoundary) {
+// Like the Worker: a user agent over 512 bytes or a pixel target over 4096
+// gets the GIF but is not recorded; 512 bytes exactly is.
+TEST(ServeBots, OversizedHitsAreServedButNotStored) {
   TrackerServer server;
   auto id = seal("ann@example.com");
-  std::string ua(511, 'a');
-  ua += "\xc3\xa9";  // é straddles byte 512
-  ua += std::string(300, 'b');
-  hit(server, id, kSentAt + kDay, ua);
+  auto r = hit(server, id, kSentAt + kDay, std::string(513, 'u'));
+  EXPECT_EQ(r.body, pixel_gif());
+  r = server.get("/p/" + id + ".gif?pad=" + std::string(4100, 'p'),
+                 {{"X-Gog-Test-Now", std::to_string(kSentAt + kDay)}});
+  EXPECT_EQ(r.body, pixel_gif());
+  EXPECT_EQ(stored_opens(server), 0);
+
+  hit(server, id, kSentAt + kDay, std::string(512, 'u'));
   auto opens = admin_json(server, "/q/" + id)["opens"];
   ASSERT_EQ(opens.size(), 1u);
-  EXPECT_EQ(opens[0]["user_agent"], std::string(511, 'a'));
+  EXPECT_EQ(opens[0]["user_agent"], std::string(512, 'u'));
 }
 
 // --- hostile and odd requests ---------------------------------------------
@@ -511,8 +517,13 @@ TEST(ServeHostile, MalformedAndHugeRequestsAreRefused) {
   EXPECT_EQ(status_of(raw_exchange(port, "GARBAGE\r\n\r\n")), 400);
   EXPECT_EQ(status_of(raw_exchange(port, "\x01\x02\xff\r\n\r\n")), 400);
 
-  std::string long_target = "/p/" + std::string(5000, 'A') + ".gif";
-  EXPECT_EQ(server.get(long_target).status, 414);
+  // A long pixel target still gets the GIF; other routes get 414.
+  auto long_pixel = server.get("/p/" + std::string(5000, 'A') + ".gif");
+  EXPECT_EQ(long_pixel.status, 200);
+  EXPECT_EQ(long_pixel.body, pixel_gif());
+  auto long_query = server.get("/opens?recipient=" + std::string(5000, 'a'),
+                               test::admin_headers());
+  EXPECT_EQ(long_query.status, 414);
 
   std::string huge_target = "/p/" + std::string(100 * 1024, 'A') + ".gif";
   int s = status_of(raw_exchange(
@@ -623,6 +634,45 @@ TEST(ServeProcess, BadListenAddressIsUsageError) {
   auto r = test::run_tool("gog-serve", {"--listen", "nonsense:port:x"}, env);
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("--listen"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace gog
+
+namespace gog {
+namespace {
+
+// C22 for the native ledger: a schema made outside d1_migrations is not
+// silently re-applied or half-migrated; start-up stops naming the file.
+TEST(ServeProcess, SchemaOutsideTheLedgerStopsStartUp) {
+  test::TempDir dir;
+  auto db = dir / "t.db";
+  {
+    SQLite::Database raw(db.string(),
+                         SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    raw.exec("CREATE TABLE opens (id INTEGER PRIMARY KEY)");
+  }
+  auto r = test::run_tool("gog-serve",
+                          {"--listen", "127.0.0.1:0", "--db", db.string()},
+                          test::vector_key_env());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("0001_create_opens.sql"), std::string::npos) << r.err;
+  SQLite::Database read(db.string(), SQLite::OPEN_READONLY);
+  EXPECT_EQ(read.execAndGet("SELECT COUNT(*) FROM d1_migrations").getInt(), 0);
+}
+
+TEST(ServeProcess, UnusableDatabasePathNamesIt) {
+  test::TempDir dir;
+  std::ofstream(dir / "file") << "x";
+  auto db = dir / "file" / "tracker.db";
+  auto r = test::run_tool("gog-serve",
+                          {"--listen", "127.0.0.1:0", "--db", db.string()},
+                          test::vector_key_env());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("cannot open database '" + db.string() + "'"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("--db"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -49,16 +49,12 @@ std::optional<std::string_view> query_param(std::string_view query,
   return std::nullopt;
 }
 
-// Cut at a character boundary, so a stored user agent stays valid UTF-8
-// when it was valid to begin with.
-std::string truncated_user_agent(std::string ua) {
-  if (ua.size() <= core::kMaxUserAgentBytes)
-    return ua;
-  std::size_t n = core::kMaxUserAgentBytes;
-  while (n > 0 && (static_cast<unsigned char>(ua[n]) & 0xC0) == 0x80)
-    --n;
-  ua.resize(n);
-  return ua;
+// Oversized hits are answered but never decoded or stored, exactly as the
+// Worker does (the conformance suite holds both to it): no mail client
+// sends a user agent or a pixel URL that long.
+bool oversized(const HTTPServerRequest& request) {
+  return request.getURI().size() > core::kMaxRequestTargetBytes ||
+         request.get("User-Agent", "").size() > core::kMaxUserAgentBytes;
 }
 
 std::size_t header_bytes(const HTTPServerRequest& request) {
@@ -107,6 +103,8 @@ class TrackerHandler : public Poco::Net::HTTPRequestHandler {
 
  private:
   void route(HTTPServerRequest& request, HTTPServerResponse& response);
+  void route_admin(HTTPServerRequest& request, HTTPServerResponse& response,
+                   std::string_view path, std::string_view query);
   void pixel(HTTPServerRequest& request, HTTPServerResponse& response,
              std::string_view id);
   void query_id(HTTPServerRequest& request, HTTPServerResponse& response,
@@ -139,13 +137,10 @@ void TrackerHandler::handleRequest(HTTPServerRequest& request,
   }
 }
 
+// A pixel is answered whatever its id, like the Worker's: the size check
+// covers the other routes (an overlong id simply does not decode).
 void TrackerHandler::route(HTTPServerRequest& request,
                            HTTPServerResponse& response) {
-  const std::string& target = request.getURI();
-  if (target.size() > core::kMaxRequestTargetBytes) {
-    return send_error(response, HTTPResponse::HTTP_REQUEST_URI_TOO_LONG,
-                      "request target too long");
-  }
   if (header_bytes(request) > kMaxHeaderBytes) {
     return send_error(response,
                       HTTPResponse::HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE,
@@ -157,6 +152,7 @@ void TrackerHandler::route(HTTPServerRequest& request,
                       "method not allowed");
   }
 
+  const std::string& target = request.getURI();
   std::string_view path = target;
   std::string_view query;
   if (auto q = path.find('?'); q != std::string_view::npos) {
@@ -167,8 +163,20 @@ void TrackerHandler::route(HTTPServerRequest& request,
   if (path.starts_with("/p/") && path.ends_with(".gif")) {
     return pixel(request, response, path.substr(3, path.size() - 7));
   }
-  if (path.starts_with("/q/"))
+  if (target.size() > core::kMaxRequestTargetBytes) {
+    return send_error(response, HTTPResponse::HTTP_REQUEST_URI_TOO_LONG,
+                      "request target too long");
+  }
+  route_admin(request, response, path, query);
+}
+
+void TrackerHandler::route_admin(HTTPServerRequest& request,
+                                 HTTPServerResponse& response,
+                                 std::string_view path,
+                                 std::string_view query) {
+  if (path.starts_with("/q/")) {
     return query_id(request, response, path.substr(3));
+  }
   if (path == "/opens")
     return list_opens(request, response, query);
   if (path == "/health") {
@@ -185,7 +193,8 @@ void TrackerHandler::route(HTTPServerRequest& request,
 void TrackerHandler::pixel(HTTPServerRequest& request,
                            HTTPServerResponse& response, std::string_view id) {
   try {
-    record_hit(request, id);
+    if (!oversized(request))
+      record_hit(request, id);
   } catch (const std::exception& e) {
     std::cerr << "gog serve: error: cannot record a pixel hit: " << e.what()
               << "\n";
@@ -203,7 +212,7 @@ void TrackerHandler::record_hit(HTTPServerRequest& request,
   Hit hit;
   hit.opened_at = now(request);
   hit.ip = client_ip(request);
-  hit.user_agent = truncated_user_agent(request.get("User-Agent", ""));
+  hit.user_agent = request.get("User-Agent", "");
   auto kind =
       core::classify_open(hit.user_agent, hit.opened_at - payload->sent_at);
   hit.is_bot = kind.is_bot;

@@ -26,18 +26,20 @@ std::string key_of(const Hit& hit) {
 bool RecentOpens::is_duplicate(const Hit& hit) const {
   std::int64_t since =
       core::sql::record_open_bounds(hit.opened_at).dedupe_since;
+  std::string key = key_of(hit);  // built before the lock, kept short
   std::shared_lock lock(mutex_);
-  auto it = stored_at_.find(key_of(hit));
+  auto it = stored_at_.find(key);
   if (it == stored_at_.end())
     return false;
   return it->second >= since && it->second <= hit.opened_at;
 }
 
 void RecentOpens::remember(const Hit& hit) {
+  std::string key = key_of(hit);
   std::unique_lock lock(mutex_);
   if (stored_at_.size() >= kMaxEntries)
     sweep();
-  stored_at_[key_of(hit)] = hit.opened_at;
+  stored_at_[std::move(key)] = hit.opened_at;
   if (hit.opened_at > newest_)
     newest_ = hit.opened_at;
 }

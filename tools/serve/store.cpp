@@ -49,7 +49,10 @@ Store::Store(const std::filesystem::path& path) {
   try {
     open_write(path);
     open_read(path);
-  } catch (const SQLite::Exception& e) {
+  } catch (const Error&) {
+    throw;  // a migration's own message and hint
+  } catch (const std::exception& e) {
+    // SQLite's or the file system's: name the path and the way out.
     throw Error(
         "cannot open database " + quoted(path.string()) + ": " + e.what(),
         "pass --db with a path in a writable folder");

@@ -43,11 +43,11 @@ void expect_gif(const Response& r) {
   EXPECT_EQ(r.headers.at("expires"), "0");
 }
 
-TEST_F(Conformance, HealthAnswersOk) {
+TEST_F(Conformance, HealthAnswersOkWithTheRetentionWindow) {
   Response r = target.get("/health");
 
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.parsed(), json::parse(R"({"ok":true})"));
+  EXPECT_EQ(r.parsed(), json::parse(R"({"ok":true,"retention_days":90})"));
 }
 
 TEST_F(Conformance, EveryVectorDecodesThroughQuery) {

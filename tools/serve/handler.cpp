@@ -180,7 +180,7 @@ void TrackerHandler::route_admin(HTTPServerRequest& request,
   if (path == "/opens")
     return list_opens(request, response, query);
   if (path == "/health") {
-    return send_json(response, HTTPResponse::HTTP_OK, R"({"ok":true})");
+    return send_json(response, HTTPResponse::HTTP_OK, core::render_health());
   }
   if (path == "/__scheduled" && t_.test_clock) {
     return scheduled(request, response, query);

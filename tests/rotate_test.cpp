@@ -281,6 +281,9 @@ TEST_F(Rotate, NoDeployIsLocalAndPendingUntilARotateDeploys) {
   EXPECT_EQ(account().current_key_version, 2);
   EXPECT_FALSE(worker_secrets().count("TRACKING_KEY_V2"));
   EXPECT_FALSE(fs::exists(dir_ / "shim" / "argv"));  // wrangler never ran
+  auto status = test::run_tool("gog-status", {"--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_EQ(json::parse(status.out)["pending_key_version"], 2) << status.out;
 
   auto again = rotate({"--json"});
   ASSERT_EQ(again.exit_code, 0) << again.err;

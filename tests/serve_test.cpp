@@ -551,7 +551,8 @@ TEST(ServeHostile, RoutesMethodsAndJsonErrors) {
   TrackerServer server;
   auto health = server.get("/health");
   EXPECT_EQ(health.status, 200);
-  EXPECT_EQ(json::parse(health.body), json({{"ok", true}}));
+  EXPECT_EQ(json::parse(health.body),
+            json({{"ok", true}, {"retention_days", 90}}));
   EXPECT_EQ(health.headers["Content-Type"], "application/json");
 
   for (std::string target : {"/", "/nope", "/p/abc", "/q", "/opens/x"}) {

@@ -134,7 +134,7 @@ TEST_F(SetupTest, EmptyAdminKeyIsRefused) {
 
 TEST_F(SetupTest, BadUrlsAreUsageErrors) {
   for (std::string url :
-       {"", "ftp://x.example", "https://", "https://x.example/?a=1",
+       {"ftp://x.example", "https://", "https://x.example/?a=1",
         "https://x.example/#f", "https://user:pw@x.example",
         "https://x .example", "https://x.example:99999", "x.example",
         "https://x.example\n"}) {
@@ -143,6 +143,10 @@ TEST_F(SetupTest, BadUrlsAreUsageErrors) {
     EXPECT_NE(r.err.find("gog setup: error: bad worker url"), std::string::npos)
         << r.err;
   }
+  auto empty = setup({"--worker-url", ""});
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_NE(empty.err.find("--worker-url is required"), std::string::npos)
+      << empty.err;
   EXPECT_FALSE(fs::exists(dir / "config/config.json"));
   EXPECT_FALSE(fs::exists(dir / "config/keyring.enc"));
 }

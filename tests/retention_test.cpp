@@ -32,8 +32,8 @@ class Retention : public ::testing::Test {
     vars["GOG_WRANGLER"] = std::nullopt;
     env_ = std::make_unique<test::ScopedEnv>(vars);
     run_wrangler({"d1", "create", kDb});
-    std::string schema =
-        read_file(fs::path(GOG_SOURCE_DIR) / "migrations/0001_create_opens.sql");
+    std::string schema = read_file(fs::path(GOG_SOURCE_DIR) /
+                                   "migrations/0001_create_opens.sql");
     execute(schema);
   }
 
@@ -45,24 +45,25 @@ class Retention : public ::testing::Test {
 
   void execute(const std::string& sql) {
     // "--command=" keeps a leading "--" comment from reading as a flag.
-    run_wrangler({"d1", "execute", kDb, "--remote", "--command=" + sql,
-                  "--json"});
+    run_wrangler(
+        {"d1", "execute", kDb, "--remote", "--command=" + sql, "--json"});
   }
 
   void add_open(std::int64_t age_days) {
     std::int64_t at = std::time(nullptr) - age_days * kDay;
-    execute("INSERT INTO opens (tracking_id, recipient, subject_hash, "
-            "sent_at, opened_at, ip, user_agent, is_bot, bot_type) VALUES "
-            "('id', 'r@example.org', 'abc123', " + std::to_string(at - 60) +
-            ", " + std::to_string(at) + ", '192.0.2.1', 'ua', 0, 'human')");
+    execute(
+        "INSERT INTO opens (tracking_id, recipient, subject_hash, "
+        "sent_at, opened_at, ip, user_agent, is_bot, bot_type) VALUES "
+        "('id', 'r@example.org', 'abc123', " +
+        std::to_string(at - 60) + ", " + std::to_string(at) +
+        ", '192.0.2.1', 'ua', 0, 'human')");
   }
 
   // The Worker with its cron, as `wrangler deploy` leaves it.
   void deploy_cron(const std::string& cron) {
     fs::path toml = dir_ / "triggers.toml";
     write_file_atomic(toml, std::string("name = \"") + kWorker +
-                                "\"\n[triggers]\ncrons = [\"" + cron +
-                                "\"]\n");
+                                "\"\n[triggers]\ncrons = [\"" + cron + "\"]\n");
     wrangler::run({{"secret", "put", "PLACEHOLDER", "--name", kWorker},
                    test::worker_dir_with_wrangler(),
                    "x"});
@@ -74,8 +75,8 @@ class Retention : public ::testing::Test {
     write_file_atomic(
         yaml, "kind: tracker\naccount: me@example.com\nworker_url: " +
                   tracker_.url() + "\nworker_name: " + kWorker +
-                  "\nd1_database: " + kDb + "\nworker_dir: " +
-                  test::worker_dir_with_wrangler().string() +
+                  "\nd1_database: " + kDb +
+                  "\nworker_dir: " + test::worker_dir_with_wrangler().string() +
                   "\nretention_days: " + std::to_string(retention_days) +
                   "\ncron: \"0 2 * * *\"\n");
     return yaml;
@@ -83,14 +84,15 @@ class Retention : public ::testing::Test {
 
   test::RunResult check(const fs::path& yaml,
                         std::map<std::string, std::string> env = {}) {
-    return test::run_tool("gog-retention",
-                          {"--from", yaml.string(), "--json"}, env);
+    return test::run_tool("gog-retention", {"--from", yaml.string(), "--json"},
+                          env);
   }
 
   static json finding(const test::RunResult& r, const std::string& name) {
     auto report = json::parse(r.out);  // kept: the loop refers into it
     for (const auto& f : report["findings"])
-      if (f["check"] == name) return f;
+      if (f["check"] == name)
+        return f;
     return {};
   }
 
@@ -108,7 +110,8 @@ TEST_F(Retention, PassesWithTheDailyCronTheWindowAndRecentOpens) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto report = json::parse(r.out);
   EXPECT_TRUE(report["ok"]);
-  for (const auto& f : report["findings"]) EXPECT_TRUE(f["ok"]) << f.dump();
+  for (const auto& f : report["findings"])
+    EXPECT_TRUE(f["ok"]) << f.dump();
   EXPECT_NE(finding(r, "oldest")["detail"].get<std::string>().find("89 days"),
             std::string::npos);
   EXPECT_NE(finding(r, "window")["detail"].get<std::string>().find(

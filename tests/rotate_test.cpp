@@ -57,7 +57,8 @@ class Rotate : public ::testing::Test {
         dir_.path(), test::CloudflareStandIn::with_live_tracker(live_port_));
     write_shim();
     auto vars = standin_->wrangler_env();
-    for (auto& [k, v] : tool_env()) vars[k] = v;
+    for (auto& [k, v] : tool_env())
+      vars[k] = v;
     env_ = std::make_unique<test::ScopedEnv>(vars);
     setup_account();
   }
@@ -87,15 +88,15 @@ class Rotate : public ::testing::Test {
   // setup, then the Worker's first secrets in one `secret bulk`, as
   // setup --deploy leaves them.
   void setup_account() {
-    auto r = test::run_tool("gog-setup", {"--worker-url", worker_url(),
-                                          "--json"});
+    auto r =
+        test::run_tool("gog-setup", {"--worker-url", worker_url(), "--json"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto secrets = json::parse(r.out)["secrets"];
     wrangler::SecretFile file(secrets);
-    auto put = wrangler::run({{"secret", "bulk", file.path().string(),
-                               "--name", kWorker},
-                              test::worker_dir_with_wrangler(),
-                              {}});
+    auto put = wrangler::run(
+        {{"secret", "bulk", file.path().string(), "--name", kWorker},
+         test::worker_dir_with_wrangler(),
+         {}});
     ASSERT_EQ(put.exit_code, 0) << put.err;
     fs::remove(dir_ / "shim" / "argv");
     fs::remove(dir_ / "shim" / "count");
@@ -118,14 +119,16 @@ class Rotate : public ::testing::Test {
     std::map<std::string, std::string> out;
     auto state = standin_->state();  // kept: the loop refers into it
     for (const auto& s : state["secrets"])
-      if (s["script"] == kWorker) out[s["name"]] = s["value"];
+      if (s["script"] == kWorker)
+        out[s["name"]] = s["value"];
     return out;
   }
 
   std::vector<std::string> rotation_events() {
     std::vector<std::string> out;
     for (const auto& e : EventLog().read_all())
-      if (e.type.rfind("key.", 0) == 0) out.push_back(e.type);
+      if (e.type.rfind("key.", 0) == 0)
+        out.push_back(e.type);
     return out;
   }
 
@@ -155,11 +158,13 @@ class Rotate : public ::testing::Test {
     std::string events = read_file(dir_ / "state" / "events.jsonl");
     std::string logs;  // wrangler's own log files under its HOME
     for (const auto& f : fs::recursive_directory_iterator(dir_ / "home"))
-      if (f.is_regular_file()) logs += read_file(f.path());
+      if (f.is_regular_file())
+        logs += read_file(f.path());
     for (const char* name : {"TRACKING_KEY_V1", "TRACKING_KEY_V2",
                              "TRACKING_KEY_V3", "ADMIN_KEY"}) {
       auto value = held(name);
-      if (!value) continue;
+      if (!value)
+        continue;
       EXPECT_EQ(argv.find(*value), std::string::npos) << name;
       EXPECT_EQ(config.find(*value), std::string::npos) << name;
       EXPECT_EQ(events.find(*value), std::string::npos) << name;
@@ -244,14 +249,11 @@ TEST_P(RotateInjected, ARerunResumesWithNoLostKeyAndNoGap) {
 
 INSTANTIATE_TEST_SUITE_P(
     EveryPhase, RotateInjected,
-    ::testing::Values(Injection{"FailKeepCurrent", "GOG_SHIM_FAIL", 1,
-                                "key.staged"},
-                      Injection{"KillDuringDeploy", "GOG_SHIM_KILL", 2,
-                                "key.staged"},
-                      Injection{"FailPromote", "GOG_SHIM_FAIL", 3,
-                                "key.verified"},
-                      Injection{"KillDuringPromote", "GOG_SHIM_KILL", 3,
-                                "key.verified"}),
+    ::testing::Values(
+        Injection{"FailKeepCurrent", "GOG_SHIM_FAIL", 1, "key.staged"},
+        Injection{"KillDuringDeploy", "GOG_SHIM_KILL", 2, "key.staged"},
+        Injection{"FailPromote", "GOG_SHIM_FAIL", 3, "key.verified"},
+        Injection{"KillDuringPromote", "GOG_SHIM_KILL", 3, "key.verified"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST_F(Rotate, CanaryThatNeverOpensStopsWithTheOldVersionCurrent) {
@@ -288,10 +290,9 @@ TEST_F(Rotate, NoDeployIsLocalAndPendingUntilARotateDeploys) {
   auto again = rotate({"--json"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   expect_rotated_to_2();
-  EXPECT_EQ(rotation_events(),
-            (std::vector<std::string>{"key.staged", "key.pending",
-                                      "key.deployed", "key.verified",
-                                      "key.promoted"}));
+  EXPECT_EQ(rotation_events(), (std::vector<std::string>{
+                                   "key.staged", "key.pending", "key.deployed",
+                                   "key.verified", "key.promoted"}));
   expect_no_secret_leaked();
 }
 
@@ -309,8 +310,10 @@ TEST_F(Rotate, ASecondRotationGoesToVersionThree) {
 
 TEST_F(Rotate, AccountThatIsNotTheDeclaredOneIsBadUsage) {
   fs::path yaml = dir_ / "tracker.yaml";
-  write_file_atomic(yaml, "kind: tracker\naccount: other@example.com\n"
-                          "worker_url: " + worker_url() + "\n");
+  write_file_atomic(yaml,
+                    "kind: tracker\naccount: other@example.com\n"
+                    "worker_url: " +
+                        worker_url() + "\n");
   auto r = rotate({"--from", yaml.string(), "--account", kAccount});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("gog rotate: error: account"), std::string::npos);
@@ -356,8 +359,7 @@ TEST_F(RotationState, AStagedVersionMissingFromTheKeyringIsAnError) {
   cfg_.pending_key_version = 2;
   cfg_.key_versions = {1, 2};
   log_.append("key.staged", {{"account", kAccount}, {"version", 2}});
-  EXPECT_THROW(rotate::find_rotation(kAccount, cfg_, *keyring_, log_),
-               Error);
+  EXPECT_THROW(rotate::find_rotation(kAccount, cfg_, *keyring_, log_), Error);
 }
 
 TEST_F(RotationState, AccountRebuiltFromTheLogWhenTheConfigHasNone) {
@@ -369,14 +371,15 @@ TEST_F(RotationState, AccountRebuiltFromTheLogWhenTheConfigHasNone) {
   auto a = rotate::account_state(Config::load(), kAccount, *keyring_, log_);
   EXPECT_EQ(a.current_key_version, 2);
   EXPECT_EQ(a.key_versions, (std::vector<int>{1, 2}));
-  EXPECT_THROW(
-      rotate::account_state(Config::load(), "x@y.z", *keyring_, log_), Error);
+  EXPECT_THROW(rotate::account_state(Config::load(), "x@y.z", *keyring_, log_),
+               Error);
 }
 
 TEST(EventLogReadBack, NewestFirstUpToTheStopEvent) {
   test::TempDir dir;
   EventLog log(dir / "events.jsonl");
-  for (int i = 1; i <= 5; ++i) log.append("t" + std::to_string(i), {});
+  for (int i = 1; i <= 5; ++i)
+    log.append("t" + std::to_string(i), {});
   auto events = log.read_back([](const Event& e) { return e.type == "t3"; });
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].type, "t5");

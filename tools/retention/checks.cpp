@@ -29,7 +29,8 @@ Finding check_cron(const std::vector<std::string>& deployed,
     listed += (listed.empty() ? "" : ", ") + c;
     found = found || c == declared;
   }
-  if (listed.empty()) listed = "none";
+  if (listed.empty())
+    listed = "none";
   if (!is_daily_cron(declared))
     return {"cron", false,
             "the declared cron '" + declared + "' does not run once a day"};
@@ -51,14 +52,16 @@ Finding check_window(int declared, std::optional<std::int64_t> reported) {
                 days(declared)};
   if (!reported)
     return {"window", true,
-            days(declared) + " (the live tracker does not report its "
-                             "window)"};
+            days(declared) +
+                " (the live tracker does not report its "
+                "window)"};
   return {"window", true, days(declared) + ", as the live tracker reports"};
 }
 
 Finding check_oldest(std::optional<std::int64_t> oldest, int declared,
                      std::int64_t now) {
-  if (!oldest) return {"oldest", true, "no stored opens"};
+  if (!oldest)
+    return {"oldest", true, "no stored opens"};
   std::int64_t age = (now - *oldest) / kDay;
   // One day of grace: the purge runs once a day.
   bool ok = *oldest >= now - (declared + 1) * kDay;

@@ -25,8 +25,7 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kDefaultApi = "https://api.cloudflare.com/client/v4";
-constexpr const char* kOldestSql =
-    "SELECT MIN(opened_at) AS oldest FROM opens";
+constexpr const char* kOldestSql = "SELECT MIN(opened_at) AS oldest FROM opens";
 
 struct Options {
   std::string account, from;
@@ -55,7 +54,8 @@ HttpReply http_get(const std::string& url, const std::string& bearer,
     Poco::URI uri(url);
     auto session = open_http_session(uri);
     Poco::Net::HTTPRequest request("GET", uri.getPathAndQuery(), "HTTP/1.1");
-    if (!bearer.empty()) request.set("Authorization", "Bearer " + bearer);
+    if (!bearer.empty())
+      request.set("Authorization", "Bearer " + bearer);
     session->sendRequest(request);
     Poco::Net::HTTPResponse response;
     HttpReply reply;
@@ -137,7 +137,8 @@ std::optional<std::int64_t> oldest_open(const rotate::Target& t) {
     throw Error("wrangler d1 execute " + quoted(t.d1_database) +
                 " gave no result for the oldest open");
   const auto& oldest = (*doc)[0]["results"][0]["oldest"];
-  if (oldest.is_null()) return std::nullopt;
+  if (oldest.is_null())
+    return std::nullopt;
   return oldest.get<std::int64_t>();
 }
 
@@ -165,16 +166,16 @@ void print(const json& report, bool as_json) {
               << f["detail"].get<std::string>() << "\n";
 }
 
-void fail_with(const rotate::Target& t,
-               const std::vector<Finding>& findings) {
+void fail_with(const rotate::Target& t, const std::vector<Finding>& findings) {
   std::string what;
   for (const auto& f : findings)
-    if (!f.ok) what += (what.empty() ? "" : "; ") + f.check + ": " + f.detail;
-  throw Error("retention check of Worker " + quoted(t.worker_name) +
-                  " failed: " + what,
-              "redeploy with 'gog gmail track setup --from "
-              "pipelines/tracker.yaml --deploy' to restore the cron and "
-              "the purge; see docs/retention.md");
+    if (!f.ok)
+      what += (what.empty() ? "" : "; ") + f.check + ": " + f.detail;
+  throw Error(
+      "retention check of Worker " + quoted(t.worker_name) + " failed: " + what,
+      "redeploy with 'gog gmail track setup --from "
+      "pipelines/tracker.yaml --deploy' to restore the cron and "
+      "the purge; see docs/retention.md");
 }
 
 }  // namespace
@@ -186,21 +187,23 @@ int run(std::vector<std::string> args) {
   app.add_option("--from", o.from, "a tracker.yaml declaring the deployment");
   app.add_option("--account", o.account, "the Gmail address");
   app.add_flag("--json", o.json, "print the findings as JSON");
-  if (!parse_args(app, std::move(args))) return kExitOk;
+  if (!parse_args(app, std::move(args)))
+    return kExitOk;
 
   auto target = rotate::resolve_target(o.from, o.account);
   std::vector<Finding> findings{
-      check_cron(deployed_crons(target), target.cron),
-      window_finding(target),
+      check_cron(deployed_crons(target), target.cron), window_finding(target),
       check_oldest(oldest_open(target), target.retention_days,
                    std::time(nullptr))};
 
   bool ok = true;
-  for (const auto& f : findings) ok = ok && f.ok;
+  for (const auto& f : findings)
+    ok = ok && f.ok;
   auto report = findings_json(target, findings, ok);
   EventLog().append("retention.checked", report);
   print(report, o.json);
-  if (!ok) fail_with(target, findings);
+  if (!ok)
+    fail_with(target, findings);
   return kExitOk;
 }
 

@@ -65,7 +65,8 @@ CanaryResult verify_canary(const Target& target, const KeySet& keys,
       result.opened = true;
       return result;
     }
-    if (Clock::now() + pause > deadline) return result;
+    if (Clock::now() + pause > deadline)
+      return result;
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(8000));
   }

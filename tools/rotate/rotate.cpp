@@ -61,8 +61,9 @@ void note(const std::string& line) {
 
 std::string key_of(Session& s) {
   auto key = s.keyring->get(s.target.account, key_name(s.r.target));
-  if (!key) throw Error("key version " + std::to_string(s.r.target) +
-                        " vanished from the keyring during the rotation");
+  if (!key)
+    throw Error("key version " + std::to_string(s.r.target) +
+                " vanished from the keyring during the rotation");
   return *key;
 }
 
@@ -98,16 +99,16 @@ void deploy(Session& s) {
   s.log.append("key.deployed", data);
   s.r.phase = Phase::kDeployed;
   note("put key version " + std::to_string(s.r.target) + " on Worker " +
-       quoted(s.target.worker_name) + "; version " +
-       std::to_string(s.r.from) + " stays current");
+       quoted(s.target.worker_name) + "; version " + std::to_string(s.r.from) +
+       " stays current");
 }
 
 std::string admin_key(Session& s) {
   auto key = s.keyring->get(s.target.account, "ADMIN_KEY");
   if (!key || key->empty())
-    throw Error("no ADMIN_KEY in the keyring for account " +
-                    quoted(s.target.account),
-                "run 'gog gmail track setup' for this account");
+    throw Error(
+        "no ADMIN_KEY in the keyring for account " + quoted(s.target.account),
+        "run 'gog gmail track setup' for this account");
   return *key;
 }
 
@@ -143,13 +144,14 @@ void verify(Session& s) {
 void make_current_locally(Session& s, bool pending) {
   auto& cfg = s.cfg;
   cfg.current_key_version = s.r.target;
-  if (std::find(cfg.key_versions.begin(), cfg.key_versions.end(),
-                s.r.target) == cfg.key_versions.end())
+  if (std::find(cfg.key_versions.begin(), cfg.key_versions.end(), s.r.target) ==
+      cfg.key_versions.end())
     cfg.key_versions.push_back(s.r.target);
   std::sort(cfg.key_versions.begin(), cfg.key_versions.end());
   cfg.pending_key_version =
       pending ? std::optional<int>(s.r.target) : std::nullopt;
-  if (cfg.worker_url.empty()) cfg.worker_url = s.target.worker_url;
+  if (cfg.worker_url.empty())
+    cfg.worker_url = s.target.worker_url;
   s.config.set_account(s.target.account, cfg);
   s.config.save();
 }
@@ -171,7 +173,8 @@ void promote(Session& s) {
 }
 
 void make_pending(Session& s) {
-  if (!s.r.pending) s.log.append("key.pending", about(s));
+  if (!s.r.pending)
+    s.log.append("key.pending", about(s));
   s.r.pending = true;
   make_current_locally(s, true);
   std::cerr << "\n"
@@ -208,8 +211,7 @@ void print(const Session& s) {
     versions += (versions.empty() ? "" : ", ") + std::to_string(v);
   std::cout << "account      " << s.target.account << "\n"
             << "key version  " << s.r.target
-            << (s.r.pending ? " (pending: not on the Worker yet)" : "")
-            << "\n"
+            << (s.r.pending ? " (pending: not on the Worker yet)" : "") << "\n"
             << "versions     " << versions << "\n"
             << "resumed      " << phase_name(s.resumed_from) << "\n";
 }
@@ -222,29 +224,33 @@ void load(Session& s) {
   s.r = find_rotation(s.target.account, s.cfg, *s.keyring, s.log);
   s.resumed_from = s.r.phase;
   if (s.r.phase != Phase::kNone)
-    note("resuming the rotation to key version " +
-         std::to_string(s.r.target) + " after phase " +
-         phase_name(s.r.phase));
+    note("resuming the rotation to key version " + std::to_string(s.r.target) +
+         " after phase " + phase_name(s.r.phase));
 }
 
 }  // namespace
 
 int run(std::vector<std::string> args) {
   Session s;
-  CLI::App app{"Rotate the tracking key with no gap", "gog gmail track key "
-                                                      "rotate"};
+  CLI::App app{"Rotate the tracking key with no gap",
+               "gog gmail track key "
+               "rotate"};
   add_flags(app, s.o);
-  if (!parse_args(app, std::move(args))) return kExitOk;
+  if (!parse_args(app, std::move(args)))
+    return kExitOk;
 
   load(s);
-  if (s.r.phase == Phase::kNone) stage(s);
+  if (s.r.phase == Phase::kNone)
+    stage(s);
   s.log.forbid_values({key_of(s)});
 
   if (s.o.no_deploy) {
     make_pending(s);
   } else {
-    if (s.r.phase < Phase::kDeployed) deploy(s);
-    if (s.r.phase < Phase::kVerified) verify(s);
+    if (s.r.phase < Phase::kDeployed)
+      deploy(s);
+    if (s.r.phase < Phase::kVerified)
+      verify(s);
     promote(s);
     s.r.pending = false;
   }

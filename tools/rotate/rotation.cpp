@@ -7,8 +7,8 @@
 namespace gog::rotate {
 namespace {
 
-constexpr Phase kLogged[] = {Phase::kStaged, Phase::kDeployed,
-                             Phase::kVerified, Phase::kPromoted};
+constexpr Phase kLogged[] = {Phase::kStaged, Phase::kDeployed, Phase::kVerified,
+                             Phase::kPromoted};
 
 bool about(const Event& e, const std::string& account, int version) {
   return e.data.is_object() && e.data.value("account", "") == account &&
@@ -32,7 +32,8 @@ Phase logged_phase(const std::string& account, int version,
 int highest_below(const std::vector<int>& versions, int limit) {
   int out = 0;
   for (int v : versions)
-    if (v < limit) out = std::max(out, v);
+    if (v < limit)
+      out = std::max(out, v);
   return out;
 }
 
@@ -49,17 +50,23 @@ int highest_below(const std::vector<int>& versions, int limit) {
 
 const char* phase_name(Phase phase) {
   switch (phase) {
-    case Phase::kNone: return "none";
-    case Phase::kStaged: return "staged";
-    case Phase::kDeployed: return "deployed";
-    case Phase::kVerified: return "verified";
-    case Phase::kPromoted: return "promoted";
+    case Phase::kNone:
+      return "none";
+    case Phase::kStaged:
+      return "staged";
+    case Phase::kDeployed:
+      return "deployed";
+    case Phase::kVerified:
+      return "verified";
+    case Phase::kPromoted:
+      return "promoted";
   }
   return "none";
 }
 
 std::string phase_event(Phase phase) {
-  if (phase == Phase::kNone) return "";
+  if (phase == Phase::kNone)
+    return "";
   return std::string("key.") + phase_name(phase);
 }
 
@@ -82,16 +89,19 @@ Rotation find_rotation(const std::string& account, const AccountConfig& cfg,
   // Only a key in the keyring (or a pending one) means a rotation is in
   // flight; otherwise the log is not read at all.
   bool held = keyring.get(account, key_name(r.target)).has_value();
-  if (!held && !r.pending) return r;
+  if (!held && !r.pending)
+    return r;
   Phase logged = logged_phase(account, r.target, log);
-  if (!held) lost_key(account, r.target);
+  if (!held)
+    lost_key(account, r.target);
   r.phase = std::max(logged, Phase::kStaged);
   return r;
 }
 
 AccountConfig account_state(const Config& config, const std::string& account,
                             Keyring& keyring, const EventLog& log) {
-  if (auto cfg = config.account(account)) return *cfg;
+  if (auto cfg = config.account(account))
+    return *cfg;
 
   auto sets_current = [&](const Event& e) {
     return (e.type == "setup.configured" || e.type == "key.promoted") &&
@@ -108,7 +118,8 @@ AccountConfig account_state(const Config& config, const std::string& account,
                                 ? data.value("current_key_version", 0)
                                 : data.value("version", 0);
   for (int v = 1; v <= cfg.current_key_version; ++v)
-    if (keyring.get(account, key_name(v))) cfg.key_versions.push_back(v);
+    if (keyring.get(account, key_name(v)))
+      cfg.key_versions.push_back(v);
   return cfg;
 }
 

@@ -14,7 +14,7 @@ struct Target {
   std::string worker_name;  // the script name on Cloudflare
   std::string d1_database;
   std::filesystem::path worker_dir = "worker";  // holds the pinned wrangler
-  int retention_days = 90;                     // as declared
+  int retention_days = 90;                      // as declared
   std::string cron = "0 2 * * *";
 };
 

@@ -38,7 +38,8 @@ std::vector<std::string> tracker_environment(
       out.push_back(entry);
   }
   for (const auto& [name, value] : secrets)
-    if (tracker_variable(name)) out.push_back(name + "=" + value);
+    if (tracker_variable(name))
+      out.push_back(name + "=" + value);
   out.push_back("GOG_CONFIG_DIR=" + (dir / "config").string());
   out.push_back("GOG_STATE_DIR=" + (dir / "state").string());
   return out;
@@ -46,7 +47,8 @@ std::vector<std::string> tracker_environment(
 
 std::vector<char*> c_array(std::vector<std::string>& items) {
   std::vector<char*> out;
-  for (auto& s : items) out.push_back(s.data());
+  for (auto& s : items)
+    out.push_back(s.data());
   out.push_back(nullptr);
   return out;
 }
@@ -74,16 +76,21 @@ LiveTracker::LiveTracker(std::string exe, int port, std::filesystem::path dir,
   std::filesystem::create_directories(dir_);
 }
 
-LiveTracker::~LiveTracker() { stop(); }
+LiveTracker::~LiveTracker() {
+  stop();
+}
 
 void LiveTracker::script_changed(const std::string& api_path) {
   static const std::regex script(".*/workers/scripts/([^/]+)(/.*)?$");
   std::smatch m;
-  if (!std::regex_match(api_path, m, script)) return;
+  if (!std::regex_match(api_path, m, script))
+    return;
   std::map<std::string, std::string> secrets;
   for (const auto& [name, value] : store_.secret_values(m[1]))
-    if (tracker_variable(name)) secrets[name] = value;
-  if (secrets == secrets_) return;
+    if (tracker_variable(name))
+      secrets[name] = value;
+  if (secrets == secrets_)
+    return;
   secrets_ = std::move(secrets);
   restart();
 }
@@ -101,13 +108,15 @@ void LiveTracker::restart() {
   for (const auto& [name, value] : secrets_)
     has_key = has_key || name.rfind("TRACKING_KEY", 0) == 0;
   bool configured = has_key && secrets_.count("ADMIN_KEY");
-  if (!wanted_ || !configured) return;
+  if (!wanted_ || !configured)
+    return;
   spawn();
   wait_healthy();
 }
 
 void LiveTracker::stop() {
-  if (pid_ <= 0) return;
+  if (pid_ <= 0)
+    return;
   kill(pid_, SIGTERM);
   int status = 0;
   waitpid(pid_, &status, 0);
@@ -149,7 +158,8 @@ void LiveTracker::wait_healthy() {
                 << (dir_ / "stderr.txt").string() << "\n";
       return;
     }
-    if (healthy(port_)) return;
+    if (healthy(port_))
+      return;
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
 }

@@ -147,6 +147,28 @@ TEST_F(StateTest, CommitKeepsOtherFilesAndSkipsUnchanged) {
   git_repository_free(repo);
 }
 
+TEST_F(StateTest, CommitCarriesTheEncryptedKeyringWhenAsked) {
+  auto repo_dir = dir / "repo";
+  git_repository* repo = nullptr;
+  ASSERT_EQ(git_repository_init(&repo, repo_dir.c_str(), 0), 0);
+  auto args = std::vector<std::string>{"commit", "--branch", "ci-state",
+                                       "--repo", repo_dir.string(),
+                                       "--keyring"};
+
+  auto missing = state(args);
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("no keyring file"), std::string::npos);
+
+  std::string sealed = std::string("gog-keyring\0\x01 ciphertext", 24);
+  write_file_atomic(dir / "config/keyring.enc", sealed, 0600);
+  auto r = state(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(blob_at(repo, "ci-state", "state/keyring.enc"), sealed);
+  EXPECT_EQ(blob_at(repo, "ci-state", "state/events.jsonl"),
+            read_file(log_path));
+  git_repository_free(repo);
+}
+
 TEST_F(StateTest, CommitRefusesCheckedOutAndBadBranches) {
   auto repo_dir = dir / "repo";
   git_repository* repo = nullptr;

@@ -5,10 +5,13 @@
 
 #include "common/error.hpp"
 #include "common/event_log.hpp"
+#include "common/keyring_backends.hpp"
 #include "common/tool_main.hpp"
 #include "state/state.hpp"
 
 namespace gog::state {
+
+namespace fs = std::filesystem;
 namespace {
 
 using nlohmann::json;
@@ -18,6 +21,7 @@ struct Flags {
   bool json = false;
   std::string type;
   std::string branch, repo = ".", message;
+  bool keyring = false;
 };
 
 int verify(const Flags& f) {
@@ -68,7 +72,13 @@ int list(const Flags& f) {
 }
 
 int commit(const Flags& f) {
-  auto r = commit_log(f.log, f.repo, f.branch, f.message);
+  fs::path keyring = f.keyring ? default_keyring_file() : fs::path();
+  if (f.keyring && !fs::exists(keyring)) {
+    throw UsageError("no keyring file at " + quoted(keyring.string()),
+                     "--keyring commits the file backend's encrypted file; "
+                     "set GOG_KEYRING_FILE");
+  }
+  auto r = commit_log(f.log, f.repo, f.branch, f.message, keyring);
   if (f.json) {
     std::cout << json{{"commit", r.commit},
                       {"branch", f.branch},
@@ -101,6 +111,8 @@ int run(std::vector<std::string> args) {
   c->add_option("--branch", f.branch, "branch to commit to")->required();
   c->add_option("--repo", f.repo, "repository (default: the current one)");
   c->add_option("--message", f.message, "commit message");
+  c->add_flag("--keyring", f.keyring,
+              "also commit the encrypted keyring file (CI)");
   c->add_flag("--json", f.json, "print JSON");
   if (!parse_args(app, std::move(args)))
     return kExitOk;

@@ -99,16 +99,21 @@ Builder builder_from(git_repository* repo, const git_tree* base,
   return Builder(b);
 }
 
+using StateFiles = std::vector<std::pair<std::string, std::string>>;
+
 git_oid state_tree(git_repository* repo, const git_tree* base,
-                   const std::string& contents) {
-  git_oid blob, sub, root;
-  check(git_blob_create_from_buffer(&blob, repo, contents.data(),
-                                    contents.size()),
-        "store the event log");
+                   const StateFiles& files) {
+  git_oid sub, root;
   auto state = builder_from(repo, base, "state");
-  check(git_treebuilder_insert(nullptr, state.get(), "events.jsonl", &blob,
-                               GIT_FILEMODE_BLOB),
-        "add state/events.jsonl");
+  for (const auto& [name, contents] : files) {
+    git_oid blob;
+    check(git_blob_create_from_buffer(&blob, repo, contents.data(),
+                                      contents.size()),
+          "store state/" + name);
+    check(git_treebuilder_insert(nullptr, state.get(), name.c_str(), &blob,
+                                 GIT_FILEMODE_BLOB),
+          "add state/" + name);
+  }
   check(git_treebuilder_write(&sub, state.get()), "write the state tree");
   auto top = builder_from(repo, base, nullptr);
   check(git_treebuilder_insert(nullptr, top.get(), "state", &sub,
@@ -148,14 +153,18 @@ std::string log_contents(const fs::path& path, std::size_t* events) {
 }  // namespace
 
 CommitResult commit_log(const fs::path& log_path, const fs::path& repo_dir,
-                        const std::string& branch, const std::string& message) {
+                        const std::string& branch, const std::string& message,
+                        const fs::path& keyring_path) {
   Library library;
   auto ref = valid_ref(branch);
   if (!fs::exists(log_path))
     throw Error("no event log at " + gog::quoted(log_path.string()),
                 "run 'gog gmail track setup' first");
   CommitResult result;
-  auto contents = log_contents(log_path, &result.events);
+  StateFiles files = {{"events.jsonl", log_contents(log_path, &result.events)}};
+  if (!keyring_path.empty()) {
+    files.emplace_back("keyring.enc", read_file(keyring_path));
+  }
 
   git_repository* raw = nullptr;
   check(git_repository_open_ext(&raw, repo_dir.c_str(), 0, nullptr),
@@ -168,7 +177,7 @@ CommitResult commit_log(const fs::path& log_path, const fs::path& repo_dir,
   if (parent)
     check(git_commit_tree(&parent_tree, parent.get()), "read tree");
   Tree owned_tree(parent_tree);
-  auto root = state_tree(repo.get(), parent_tree, contents);
+  auto root = state_tree(repo.get(), parent_tree, files);
   if (parent && git_oid_equal(&root, git_tree_id(parent_tree))) {
     result.commit = hex(*git_commit_id(parent.get()));
     return result;

@@ -21,9 +21,14 @@ struct CommitResult {
 // index or HEAD, and refuses the branch HEAD points to. An empty message
 // becomes "gog: event log, N events". Throws UsageError for an invalid
 // branch name, gog::Error for a broken log or a git failure.
+//
+// With a keyring path, the encrypted keyring file goes along as
+// state/keyring.enc: CI keeps rotated keys nowhere else. It is the file
+// backend's ciphertext (scrypt + AES-256-GCM), never plaintext.
 CommitResult commit_log(const std::filesystem::path& log_path,
                         const std::filesystem::path& repo_dir,
-                        const std::string& branch, const std::string& message);
+                        const std::string& branch, const std::string& message,
+                        const std::filesystem::path& keyring_path = {});
 
 int run(std::vector<std::string> args);
 

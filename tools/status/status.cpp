@@ -87,10 +87,9 @@ void print_pending(const json& s) {
     return;
   auto v = std::to_string(s["pending_key_version"].get<int>());
   std::cout << "\n!! PENDING ROTATION: key version " << v
-            << " is staged but not yet current.\n"
-            << "!! Deploy TRACKING_KEY_V" << v
-            << " to the tracker, then finish with "
-               "'gog gmail track key rotate'.\n";
+            << " is not on the tracker yet.\n"
+            << "!! Do not send tracked mail until "
+               "'gog gmail track key rotate' has deployed it.\n";
   std::cerr << "gog status: warning: key rotation to version " << v
             << " is pending\n";
 }

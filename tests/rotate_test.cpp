@@ -85,12 +85,22 @@ class Rotate : public ::testing::Test {
     return "http://127.0.0.1:" + std::to_string(live_port_);
   }
 
+  // As setup --deploy records it, so rotate finds the Worker from any folder.
+  void remember_worker_dir() {
+    Config config = Config::load();
+    auto account = config.require_account(kAccount);
+    account.extra["worker_dir"] = test::worker_dir_with_wrangler().string();
+    config.set_account(kAccount, account);
+    config.save();
+  }
+
   // setup, then the Worker's first secrets in one `secret bulk`, as
   // setup --deploy leaves them.
   void setup_account() {
     auto r =
         test::run_tool("gog-setup", {"--worker-url", worker_url(), "--json"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
+    remember_worker_dir();
     auto secrets = json::parse(r.out)["secrets"];
     wrangler::SecretFile file(secrets);
     auto put = wrangler::run(

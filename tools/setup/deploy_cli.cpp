@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "common/config.hpp"
 #include "common/error.hpp"
 #include "setup/deploy.hpp"
 #include "setup/tracker_spec.hpp"
@@ -60,6 +61,27 @@ bool deploy_requested(const DeployFlags& f) {
   return f.deploy || f.dry_run || !f.from.empty();
 }
 
+namespace {
+
+// Later commands (key rotate, retention check) find the Worker from the
+// config when no --from is given, whatever folder they run in.
+void remember_deployment(const DeployOptions& options) {
+  Config config = Config::load();
+  auto account = config.require_account(options.account);
+  std::string worker = options.worker_name.empty()
+                           ? default_worker_name(options.account)
+                           : options.worker_name;
+  account.extra["worker_name"] = worker;
+  account.extra["d1_database"] =
+      options.db_name.empty() ? worker : options.db_name;
+  account.extra["worker_dir"] =
+      std::filesystem::absolute(options.worker_dir).string();
+  config.set_account(options.account, account);
+  config.save();
+}
+
+}  // namespace
+
 int run_deploy(const DeployFlags& f, const std::string& account) {
   DeployOptions options;
   options.account = account;
@@ -71,6 +93,7 @@ int run_deploy(const DeployFlags& f, const std::string& account) {
   SecretMap secrets =
       f.dry_run ? planned_secrets(account) : worker_secrets(account);
   deploy(options, secrets, f.dry_run ? std::cout : std::cerr);
+  if (!f.dry_run) remember_deployment(options);
   return kExitOk;
 }
 

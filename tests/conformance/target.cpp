@@ -168,10 +168,29 @@ std::string pixel_gif() {
   return gif;
 }
 
+namespace {
+
+// A thread that throws would end the whole suite: report it as a failure.
+void guarded(const std::function<void()>& job) {
+  try {
+    job();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "request failed: " << e.what();
+  }
+}
+
+}  // namespace
+
+// At most kMaxThreads at once: enough to race every check against every
+// insert, and no more connections than a loaded 2-core machine accepts.
 void run_concurrently(const std::vector<std::function<void()>>& jobs) {
+  constexpr std::size_t kMaxThreads = 32;
+  if (jobs.size() > kMaxThreads) {
+    return run_pooled(jobs, static_cast<int>(kMaxThreads));
+  }
   std::vector<std::thread> threads;
   threads.reserve(jobs.size());
-  for (const auto& job : jobs) threads.emplace_back(job);
+  for (const auto& job : jobs) threads.emplace_back(guarded, std::cref(job));
   for (auto& thread : threads) thread.join();
 }
 

@@ -83,18 +83,24 @@ bool apply_parameter(OpensQuery& query, std::string_view name,
   return true;
 }
 
-ordered_json open_json(const OpenRow& row) {
-  ordered_json o;
-  o["tracking_id"] = row.tracking_id;
-  o["recipient"] = row.recipient;
-  o["subject_hash"] = row.subject_hash;
-  o["sent_at"] = iso8601(row.sent_at);
+// What one open was: the members /q/ shows for each of the id's opens.
+void put_open(ordered_json& o, const OpenRow& row) {
   o["opened_at"] = iso8601(row.opened_at);
   o["opened_at_unix"] = row.opened_at;
   o["ip"] = row.ip;
   o["user_agent"] = row.user_agent;
   o["is_bot"] = row.is_bot;
   o["bot_type"] = row.bot_type;
+}
+
+// /opens also says which message each open belongs to.
+ordered_json open_json(const OpenRow& row) {
+  ordered_json o;
+  o["tracking_id"] = row.tracking_id;
+  o["recipient"] = row.recipient;
+  o["subject_hash"] = row.subject_hash;
+  o["sent_at"] = iso8601(row.sent_at);
+  put_open(o, row);
   return o;
 }
 
@@ -191,12 +197,7 @@ std::string render_query(const Payload& payload,
   std::optional<std::int64_t> first_human;
   for (const auto& row : opens) {
     ordered_json o;
-    o["opened_at"] = iso8601(row.opened_at);
-    o["opened_at_unix"] = row.opened_at;
-    o["is_bot"] = row.is_bot;
-    o["bot_type"] = row.bot_type;
-    o["user_agent"] = row.user_agent;
-    o["ip"] = row.ip;
+    put_open(o, row);
     list.push_back(std::move(o));
     if (!row.is_bot) {
       ++human;
